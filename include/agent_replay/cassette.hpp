@@ -1,0 +1,68 @@
+#pragma once
+// Recorded HTTP interactions (tool_cassettes.json, SPEC §2) as plain data.
+#include <agent_replay/json_document.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace agent_replay {
+
+struct SseEvent {
+    std::string event;  // optional "event:" name
+    std::string id;     // optional "id:"
+    std::string data;
+};
+
+struct RecordedRequest {
+    std::string method;
+    std::string path;                                       // without the query string
+    std::vector<std::pair<std::string, std::string>> query;  // decoded, in file order
+    std::map<std::string, std::string> headers;             // lower-case names
+    std::optional<std::string> body;                        // raw body; nullopt = no body
+};
+
+struct RecordedResponse {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;              // from json/text/base64
+    std::vector<SseEvent> sse;     // when non-empty, streamed as text/event-stream
+    int chunk_delay_ms = 0;
+};
+
+struct Interaction {
+    std::string id;
+    std::string tool;
+    bool side_effect = false;
+    RecordedRequest request;
+    RecordedResponse response;
+    std::optional<int> repeat = 1;  // nullopt = any number of times
+};
+
+// Which parts of a request must be equal for an interaction to match.
+struct MatchRules {
+    bool method = true;
+    bool path = true;
+    bool query = true;
+    bool body = true;
+    bool headers = false;  // only the headers an interaction lists
+    std::vector<std::string> ignore_json_paths;
+};
+
+struct Cassette {
+    MatchRules match;
+    std::vector<Interaction> interactions;
+};
+
+// Parses a tool_cassettes.json document. Throws FixtureError naming file/line/column.
+Cassette parse_cassette(const JsonDocument& doc);
+
+// Appends `extra`'s interactions to `into` (ids must stay unique; throws FixtureError otherwise).
+void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file);
+
+// Splits "a=1&b=%20x" into decoded pairs.
+std::vector<std::pair<std::string, std::string>> parse_query_string(const std::string& query);
+
+}  // namespace agent_replay

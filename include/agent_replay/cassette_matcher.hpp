@@ -1,0 +1,52 @@
+#pragma once
+// Finds the recorded interaction for an incoming request. Lookup is one hash
+// probe on the canonical request key, so its cost does not grow with the
+// number of interactions; only a miss scans everything to explain itself.
+#include <agent_replay/cassette.hpp>
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace agent_replay {
+
+struct IncomingRequest {
+    std::string method;
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> query;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+};
+
+struct MatchResult {
+    const Interaction* interaction = nullptr;  // nullptr on a miss
+    // On a miss: {"closest": id|null, "differences": [{"field", "recorded", "received"}...]}
+    Json miss;
+};
+
+class CassetteMatcher {
+public:
+    explicit CassetteMatcher(const Cassette& cassette);
+
+    // Matches and consumes one use of an interaction (honouring `repeat`). Thread-safe.
+    MatchResult match(const IncomingRequest& request);
+
+    // Ids of interactions that were never matched, in cassette order.
+    std::vector<std::string> unused_interactions() const;
+
+private:
+    std::string key_of(const std::string& method, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& query,
+                       const std::optional<std::string>& body) const;
+    std::string canonical_body(const std::optional<std::string>& body) const;
+    Json explain_miss(const IncomingRequest& request, const std::string& canonical) const;
+
+    const Cassette& cassette_;
+    std::unordered_map<std::string, std::vector<std::size_t>> index_;
+    mutable std::mutex mutex_;
+    std::vector<int> uses_;
+};
+
+}  // namespace agent_replay

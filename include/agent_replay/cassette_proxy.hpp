@@ -1,0 +1,68 @@
+#pragma once
+// The cassette proxy (SPEC §3): a real HTTP server on 127.0.0.1 with an
+// ephemeral port that answers the agent from recorded interactions.
+#include <agent_replay/cassette.hpp>
+#include <agent_replay/cassette_matcher.hpp>
+#include <agent_replay/fixture.hpp>
+#include <agent_replay/trace.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace agent_replay {
+
+enum class ProxyMode { cassette, strict };
+
+std::string_view to_string(ProxyMode mode);
+std::optional<ProxyMode> proxy_mode_from_string(std::string_view text);
+
+// Status of the synthetic response to a request the cassettes do not hold.
+inline constexpr int kUnrecordedStatus = 599;
+
+class CassetteProxy {
+public:
+    CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode);
+    ~CassetteProxy();
+    CassetteProxy(const CassetteProxy&) = delete;
+    CassetteProxy& operator=(const CassetteProxy&) = delete;
+
+    // Binds 127.0.0.1:0 and starts serving. Throws std::runtime_error if it cannot.
+    void start();
+    void stop();
+
+    // "http://127.0.0.1:<port>"
+    std::string url() const;
+
+    // Called (from a server thread) on the first unrecorded request in strict mode.
+    void on_strict_violation(std::function<void()> callback);
+
+    std::vector<TraceEvent> trace() const;
+    std::vector<std::string> unused_interactions() const { return matcher_.unused_interactions(); }
+
+private:
+    std::string tool_for(const std::string& path, const Interaction* interaction) const;
+
+    const Cassette& cassette_;
+    std::vector<Route> routes_;
+    ProxyMode mode_;
+    CassetteMatcher matcher_;
+    std::unique_ptr<httplib::Server> server_;
+    std::thread thread_;
+    int port_ = 0;
+    std::chrono::steady_clock::time_point started_;
+    mutable std::mutex mutex_;
+    std::vector<TraceEvent> trace_;
+    std::function<void()> strict_violation_;
+    bool violation_reported_ = false;
+};
+
+}  // namespace agent_replay

@@ -1,0 +1,127 @@
+#pragma once
+// The fixture model (SPEC §2) and its loader. Loading touches only the one
+// fixture directory and its suite.json, so a suite of 10,000 fixtures costs
+// one fixture per CTest case.
+#include <agent_replay/cassette.hpp>
+#include <agent_replay/json_document.hpp>
+#include <agent_replay/verdict.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agent_replay {
+
+struct AgentSpec {
+    std::string name;
+    std::vector<std::string> command;  // argv; strings may hold {{templates}}
+    std::map<std::string, std::string> env;
+    std::string cwd = "{{workspace}}";
+    double timeout_seconds = 60;
+};
+
+// One file to materialise into the workspace before the run.
+struct StateFile {
+    std::string relpath;
+    std::string content;
+};
+
+struct Route {
+    std::string prefix;  // "/tools/search"
+    std::string tool;    // "search"
+};
+
+struct InputEnvelope {
+    std::string task_id;
+    AgentSpec agent;
+    std::string model;
+    std::string prompt_version;
+    std::vector<std::string> tool_allowlist;
+    std::vector<StateFile> state;
+    std::vector<Route> routes;  // longest prefix first
+    std::vector<std::string> include_cassettes;
+    std::string tier = "daily";
+    std::vector<std::string> tags;
+};
+
+struct ArtifactCheck {
+    std::string path;  // glob relative to the workspace
+    bool non_empty = false;
+    std::optional<std::uint64_t> min_bytes;
+    std::optional<std::uint64_t> max_bytes;
+    std::string schema_file;  // relative to the fixture dir, "" = none
+    Json schema;              // loaded schema document
+    std::vector<std::pair<std::string, Json>> json_equals;  // pointer -> value
+    std::vector<std::string> json_exists;
+};
+
+struct MutationRules {
+    std::vector<std::string> forbidden;
+    std::optional<std::vector<std::string>> allowed;  // when set, the only places that may change
+};
+
+struct ToolRules {
+    std::optional<std::vector<std::string>> allow;
+    std::vector<std::string> forbid;
+    std::map<std::string, std::int64_t> max_calls;
+};
+
+struct Contract {
+    Verdict status = Verdict::passed;
+    int exit_code = 0;
+    std::vector<ArtifactCheck> artifacts;
+    std::optional<MutationRules> mutations;
+    std::optional<ToolRules> tools;
+    std::optional<double> max_wall_seconds;
+};
+
+struct ProofRecord {
+    std::string verdict;
+    std::vector<std::string> reasons;
+    std::string at;
+    std::string ref;
+};
+
+struct Quarantine {
+    std::string reason;
+    std::string owner;
+    std::string until;
+};
+
+struct Notes {
+    std::string source_run_id;
+    std::string failure_class;
+    std::string summary;
+    std::string owner;
+    std::string created_at;
+    std::optional<ProofRecord> proof_broken;
+    std::optional<ProofRecord> proof_fixed;
+    std::optional<Quarantine> quarantine;
+};
+
+struct Fixture {
+    std::string id;
+    std::filesystem::path dir;
+    InputEnvelope input;
+    Contract expected;
+    Cassette cassette;
+    Notes notes;
+};
+
+// True for a valid fixture id: [a-z0-9_]+.
+bool is_valid_fixture_id(const std::string& id);
+
+// Loads `fixture_dir` (and `suite.json` from its parent, if present).
+// `repo_root` locates shared cassettes under <repo_root>/cassettes/.
+// Throws FixtureError naming the file (and line/column) of the first problem.
+Fixture load_fixture(const std::filesystem::path& fixture_dir, const std::filesystem::path& repo_root);
+
+// Resolves `relative` inside `root`, refusing absolute paths, ".." and
+// symlinks that lead outside. Throws FixtureError located at `doc`/`pointer`.
+std::filesystem::path resolve_inside(const std::filesystem::path& root, const std::string& relative,
+                                     const JsonDocument& doc, const std::string& pointer);
+
+}  // namespace agent_replay

@@ -1,0 +1,27 @@
+#pragma once
+// One normalised tool-call event per request the proxy saw (SPEC §3).
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace agent_replay {
+
+struct TraceEvent {
+    std::size_t seq = 0;
+    double t_ms = 0;  // since the proxy started
+    std::string tool;
+    std::string method;
+    std::string path;
+    std::string query;
+    std::string body_sha256;
+    std::optional<std::string> interaction_id;  // nullopt: unrecorded
+    int status = 0;
+    double latency_ms = 0;
+    nlohmann::json miss = nullptr;  // for unrecorded requests: closest interaction and differences
+};
+
+void to_json(nlohmann::json& out, const TraceEvent& event);
+void from_json(const nlohmann::json& in, TraceEvent& event);
+
+}  // namespace agent_replay

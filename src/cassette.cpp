@@ -1,0 +1,210 @@
+#include <agent_replay/cassette.hpp>
+#include <agent_replay/digest.hpp>
+#include <agent_replay/json_object_reader.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace agent_replay {
+namespace {
+
+std::string percent_decode(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+}
+
+// Reads at most one body form (json, text, base64; sse is handled by the caller).
+std::optional<std::string> read_body(JsonObjectReader& reader, bool allow_sse) {
+    const Json* json = reader.find("json");
+    const Json* text = reader.find("text");
+    const Json* base64 = reader.find("base64");
+    const Json* sse = allow_sse ? reader.find("sse") : nullptr;
+    int forms = (json != nullptr) + (text != nullptr) + (base64 != nullptr) + (sse != nullptr);
+    if (forms > 1) {
+        throw reader.document().error_at(reader.pointer(), "give at most one of json, text, base64" +
+                                                                     std::string(allow_sse ? ", sse" : ""));
+    }
+    if (json) return json->dump();
+    if (text) {
+        if (!text->is_string()) throw reader.error("text", "expected a string, found " + json_type_name(*text));
+        return text->get<std::string>();
+    }
+    if (base64) {
+        if (!base64->is_string()) throw reader.error("base64", "expected a string, found " + json_type_name(*base64));
+        auto decoded = base64_decode(base64->get<std::string>());
+        if (!decoded) throw reader.error("base64", "is not valid base64");
+        return decoded;
+    }
+    return std::nullopt;
+}
+
+RecordedRequest parse_request(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    RecordedRequest request;
+    request.method = reader.required_string("method");
+    std::transform(request.method.begin(), request.method.end(), request.method.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
+    std::string path = reader.required_string("path");
+    if (path.empty() || path[0] != '/') throw reader.error("path", "must start with '/'");
+    auto question = path.find('?');
+    request.path = path.substr(0, question);
+    if (question != std::string::npos) request.query = parse_query_string(path.substr(question + 1));
+    if (auto query = reader.optional_string_map("query")) {
+        for (const auto& [name, value] : *query) request.query.emplace_back(name, value);
+    }
+    if (auto headers = reader.optional_string_map("headers")) {
+        for (const auto& [name, value] : *headers) request.headers[lower(name)] = value;
+    }
+    request.body = read_body(reader, false);
+    reader.reject_unknown_keys();
+    return request;
+}
+
+std::vector<SseEvent> parse_sse(const JsonDocument& doc, const std::string& pointer) {
+    const Json& events = doc.root().at(Json::json_pointer(pointer));
+    if (!events.is_array()) throw doc.error_at(pointer, "'sse' must be an array of events");
+    std::vector<SseEvent> out;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        JsonObjectReader event(doc, pointer + "/" + std::to_string(i));
+        SseEvent parsed;
+        parsed.data = event.required_string("data");
+        parsed.event = event.optional_string("event").value_or("");
+        parsed.id = event.optional_string("id").value_or("");
+        event.reject_unknown_keys();
+        out.push_back(std::move(parsed));
+    }
+    return out;
+}
+
+RecordedResponse parse_response(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    RecordedResponse response;
+    response.status = static_cast<int>(reader.optional_integer("status", 100).value_or(200));
+    if (response.status > 599) throw reader.error("status", "must be an HTTP status between 100 and 599");
+    if (auto headers = reader.optional_string_map("headers")) {
+        for (const auto& [name, value] : *headers) response.headers.emplace_back(name, value);
+    }
+    if (reader.find("sse")) response.sse = parse_sse(doc, reader.pointer_of("sse"));
+    response.body = read_body(reader, true).value_or("");
+    response.chunk_delay_ms = static_cast<int>(reader.optional_integer("chunk_delay_ms", 0).value_or(0));
+    reader.reject_unknown_keys();
+    return response;
+}
+
+MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    MatchRules rules;
+    if (auto on = reader.optional_string_list("on")) {
+        rules.method = rules.path = rules.query = rules.body = false;
+        for (const auto& field : *on) {
+            if (field == "method") rules.method = true;
+            else if (field == "path") rules.path = true;
+            else if (field == "query") rules.query = true;
+            else if (field == "body") rules.body = true;
+            else if (field == "headers") rules.headers = true;
+            else throw reader.error("on", "unknown field '" + field + "' (expected method, path, query, body, headers)");
+        }
+    }
+    rules.ignore_json_paths = reader.optional_string_list("ignore_json_paths").value_or(std::vector<std::string>{});
+    for (const auto& ignored : rules.ignore_json_paths) {
+        if (!ignored.empty() && ignored[0] != '/') {
+            throw reader.error("ignore_json_paths", "'" + ignored + "' is not a JSON pointer (must start with '/')");
+        }
+    }
+    if (auto order = reader.optional_string("order"); order && *order != "any") {
+        throw reader.error("order", "only \"any\" is supported by this version");
+    }
+    reader.reject_unknown_keys();
+    return rules;
+}
+
+Interaction parse_interaction(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    Interaction interaction;
+    interaction.id = reader.required_string("id");
+    interaction.tool = reader.optional_string("tool").value_or("");
+    interaction.side_effect = reader.optional_bool("side_effect").value_or(false);
+    if (!reader.has_object("request")) throw doc.error_at(pointer, "missing required key 'request'");
+    interaction.request = parse_request(doc, reader.pointer_of("request"));
+    if (!reader.has_object("response")) throw doc.error_at(pointer, "missing required key 'response'");
+    interaction.response = parse_response(doc, reader.pointer_of("response"));
+    if (const Json* repeat = reader.find("repeat")) {
+        if (*repeat == "any") interaction.repeat = std::nullopt;
+        else if (repeat->is_number_integer() && repeat->get<int>() >= 1) interaction.repeat = repeat->get<int>();
+        else throw reader.error("repeat", "must be a positive integer or \"any\"");
+    }
+    if (reader.find("fault")) throw reader.error("fault", "fault injection is not supported by this version");
+    reader.reject_unknown_keys();
+    return interaction;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_query_string(const std::string& query) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t start = 0;
+    while (start <= query.size()) {
+        std::size_t end = query.find('&', start);
+        if (end == std::string::npos) end = query.size();
+        std::string part = query.substr(start, end - start);
+        if (!part.empty()) {
+            auto equals = part.find('=');
+            if (equals == std::string::npos) out.emplace_back(percent_decode(part), "");
+            else out.emplace_back(percent_decode(part.substr(0, equals)), percent_decode(part.substr(equals + 1)));
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+Cassette parse_cassette(const JsonDocument& doc) {
+    JsonObjectReader reader(doc, "");
+    require_schema_version(reader);
+    Cassette cassette;
+    if (reader.has_object("match")) cassette.match = parse_match_rules(doc, "/match");
+    const Json* interactions = reader.find("interactions");
+    if (!interactions) throw doc.error_at("", "missing required key 'interactions'");
+    if (!interactions->is_array()) throw reader.error("interactions", "expected an array");
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < interactions->size(); ++i) {
+        std::string pointer = "/interactions/" + std::to_string(i);
+        Interaction interaction = parse_interaction(doc, pointer);
+        if (!ids.insert(interaction.id).second) {
+            throw doc.error_at(pointer + "/id", "duplicate interaction id '" + interaction.id + "'");
+        }
+        cassette.interactions.push_back(std::move(interaction));
+    }
+    reader.reject_unknown_keys();
+    return cassette;
+}
+
+void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file) {
+    for (const auto& interaction : extra.interactions) {
+        for (const auto& existing : into.interactions) {
+            if (existing.id == interaction.id) {
+                throw FixtureError({extra_file}, "interaction id '" + interaction.id +
+                                                     "' is already used by the fixture's own cassette");
+            }
+        }
+        into.interactions.push_back(interaction);
+    }
+}
+
+}  // namespace agent_replay

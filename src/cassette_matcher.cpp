@@ -1,0 +1,154 @@
+#include <agent_replay/cassette_matcher.hpp>
+
+#include <algorithm>
+
+namespace agent_replay {
+namespace {
+
+std::string canonical_query(std::vector<std::pair<std::string, std::string>> query) {
+    std::sort(query.begin(), query.end());
+    std::string out;
+    for (const auto& [name, value] : query) {
+        out += name;
+        out += '=';
+        out += value;
+        out += '&';
+    }
+    return out;
+}
+
+Json query_as_json(const std::vector<std::pair<std::string, std::string>>& query) {
+    Json out = Json::array();
+    for (const auto& [name, value] : query) out.push_back({name, value});
+    return out;
+}
+
+}  // namespace
+
+CassetteMatcher::CassetteMatcher(const Cassette& cassette) : cassette_(cassette), uses_(cassette.interactions.size(), 0) {
+    for (std::size_t i = 0; i < cassette.interactions.size(); ++i) {
+        const RecordedRequest& request = cassette.interactions[i].request;
+        index_[key_of(request.method, request.path, request.query, request.body)].push_back(i);
+    }
+}
+
+// JSON bodies compare as canonical JSON (sorted keys, no whitespace) with the
+// ignored pointers removed; anything else compares byte for byte.
+std::string CassetteMatcher::canonical_body(const std::optional<std::string>& body) const {
+    if (!body || body->empty()) return "";
+    Json parsed = Json::parse(*body, nullptr, false);
+    if (parsed.is_discarded()) return "raw:" + *body;
+    for (const auto& ignored : cassette_.match.ignore_json_paths) {
+        Json::json_pointer pointer(ignored);
+        if (ignored.empty()) return "json:";
+        if (!parsed.contains(pointer)) continue;
+        Json& parent = parsed[pointer.parent_pointer()];
+        if (parent.is_object()) parent.erase(pointer.back());
+        else if (parent.is_array()) parent[std::stoul(pointer.back())] = nullptr;
+    }
+    return "json:" + parsed.dump();
+}
+
+std::string CassetteMatcher::key_of(const std::string& method, const std::string& path,
+                                    const std::vector<std::pair<std::string, std::string>>& query,
+                                    const std::optional<std::string>& body) const {
+    const MatchRules& rules = cassette_.match;
+    std::string key;
+    key += rules.method ? method : "";
+    key += '\n';
+    key += rules.path ? path : "";
+    key += '\n';
+    key += rules.query ? canonical_query(query) : "";
+    key += '\n';
+    key += rules.body ? canonical_body(body) : "";
+    return key;
+}
+
+MatchResult CassetteMatcher::match(const IncomingRequest& request) {
+    std::string key = key_of(request.method, request.path, request.query, request.body);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = index_.find(key);
+    if (found != index_.end()) {
+        for (std::size_t i : found->second) {
+            const Interaction& interaction = cassette_.interactions[i];
+            if (interaction.repeat && uses_[i] >= *interaction.repeat) continue;
+            if (cassette_.match.headers) {
+                bool headers_match = std::all_of(
+                    interaction.request.headers.begin(), interaction.request.headers.end(), [&](const auto& header) {
+                        auto got = request.headers.find(header.first);
+                        return got != request.headers.end() && got->second == header.second;
+                    });
+                if (!headers_match) continue;
+            }
+            ++uses_[i];
+            return MatchResult{&interaction, nullptr};
+        }
+    }
+    return MatchResult{nullptr, explain_miss(request, key)};
+}
+
+// Names the recorded interaction that differs from the request in the fewest
+// fields, and what those differences are.
+Json CassetteMatcher::explain_miss(const IncomingRequest& request, const std::string& /*canonical*/) const {
+    const MatchRules& rules = cassette_.match;
+    std::string received_body = canonical_body(request.body);
+    std::string received_query = canonical_query(request.query);
+    Json best = {{"closest", nullptr}, {"differences", Json::array()}};
+    std::size_t best_score = SIZE_MAX;
+    for (std::size_t i = 0; i < cassette_.interactions.size(); ++i) {
+        const Interaction& interaction = cassette_.interactions[i];
+        const RecordedRequest& recorded = interaction.request;
+        Json differences = Json::array();
+        std::size_t score = 0;
+        if (rules.path && recorded.path != request.path) {
+            differences.push_back({{"field", "path"}, {"recorded", recorded.path}, {"received", request.path}});
+            score += 8;
+        }
+        if (rules.method && recorded.method != request.method) {
+            differences.push_back({{"field", "method"}, {"recorded", recorded.method}, {"received", request.method}});
+            score += 4;
+        }
+        if (rules.query && canonical_query(recorded.query) != received_query) {
+            differences.push_back({{"field", "query"}, {"recorded", query_as_json(recorded.query)},
+                                   {"received", query_as_json(request.query)}});
+            score += 2;
+        }
+        std::string recorded_body = canonical_body(recorded.body);
+        if (rules.body && recorded_body != received_body) {
+            Json difference = {{"field", "body"}};
+            Json before = Json::parse(recorded.body.value_or(""), nullptr, false);
+            Json after = Json::parse(request.body, nullptr, false);
+            if (!before.is_discarded() && !after.is_discarded()) {
+                difference["patch"] = Json::diff(before, after);  // RFC 6902: recorded -> received
+            } else {
+                difference["recorded"] = recorded.body.value_or("");
+                difference["received"] = request.body.substr(0, 2048);
+            }
+            differences.push_back(difference);
+            score += 2;
+        }
+        if (differences.empty()) {
+            // Same request, but its recorded uses are spent (or a listed header differs).
+            differences.push_back({{"field", interaction.repeat && uses_[i] >= *interaction.repeat ? "repeat" : "headers"},
+                                   {"recorded", interaction.repeat ? Json(*interaction.repeat) : Json("any")},
+                                   {"received", uses_[i] + 1}});
+            score += 1;
+        }
+        if (score < best_score) {
+            best_score = score;
+            best = {{"closest", interaction.id}, {"differences", differences}};
+        }
+    }
+    return best;
+}
+
+std::vector<std::string> CassetteMatcher::unused_interactions() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < uses_.size(); ++i) {
+        if (uses_[i] == 0) out.push_back(cassette_.interactions[i].id);
+    }
+    return out;
+}
+
+}  // namespace agent_replay

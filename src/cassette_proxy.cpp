@@ -1,0 +1,195 @@
+#include <agent_replay/cassette_proxy.hpp>
+#include <agent_replay/digest.hpp>
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+namespace agent_replay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
+// Headers that describe the recorded transfer, not the content: the server
+// sets its own, and recorded bodies are stored decoded.
+bool is_transfer_header(std::string name) {
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    return name == "content-length" || name == "transfer-encoding" || name == "content-encoding" ||
+           name == "connection" || name == "content-type" || name == "keep-alive";
+}
+
+std::string content_type_of(const RecordedResponse& response) {
+    for (const auto& [name, value] : response.headers) {
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (lower == "content-type") return value;
+    }
+    return response.sse.empty() ? "application/octet-stream" : "text/event-stream";
+}
+
+std::string encode_sse(const SseEvent& event) {
+    std::string out;
+    if (!event.event.empty()) out += "event: " + event.event + "\n";
+    if (!event.id.empty()) out += "id: " + event.id + "\n";
+    std::size_t start = 0;
+    while (true) {
+        std::size_t end = event.data.find('\n', start);
+        out += "data: " + event.data.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out + "\n";
+}
+
+void serve_recorded(const RecordedResponse& recorded, httplib::Response& res) {
+    res.status = recorded.status;
+    for (const auto& [name, value] : recorded.headers) {
+        if (!is_transfer_header(name)) res.set_header(name, value);
+    }
+    std::string content_type = content_type_of(recorded);
+    if (recorded.sse.empty()) {
+        res.set_content(recorded.body, content_type);
+        return;
+    }
+    auto events = std::make_shared<std::vector<SseEvent>>(recorded.sse);
+    int delay_ms = recorded.chunk_delay_ms;
+    res.set_chunked_content_provider(content_type, [events, delay_ms](size_t offset, httplib::DataSink& sink) {
+        // The whole stream is written in one call, event by event with the recorded pacing.
+        (void)offset;
+        for (std::size_t i = 0; i < events->size(); ++i) {
+            if (i > 0 && delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+            std::string chunk = encode_sse((*events)[i]);
+            if (!sink.write(chunk.data(), chunk.size())) return false;
+        }
+        sink.done();
+        return true;
+    });
+}
+
+}  // namespace
+
+std::string_view to_string(ProxyMode mode) { return mode == ProxyMode::strict ? "strict" : "cassette"; }
+
+std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
+    if (text == "cassette") return ProxyMode::cassette;
+    if (text == "strict") return ProxyMode::strict;
+    return std::nullopt;
+}
+
+CassetteProxy::CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode)
+    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette) {}
+
+CassetteProxy::~CassetteProxy() { stop(); }
+
+void CassetteProxy::on_strict_violation(std::function<void()> callback) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    strict_violation_ = std::move(callback);
+}
+
+std::string CassetteProxy::tool_for(const std::string& path, const Interaction* interaction) const {
+    if (interaction && !interaction->tool.empty()) return interaction->tool;
+    for (const Route& route : routes_) {  // longest prefix first
+        if (path.compare(0, route.prefix.size(), route.prefix) == 0 &&
+            (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' || route.prefix.back() == '/')) {
+            return route.tool;
+        }
+    }
+    return "";
+}
+
+void CassetteProxy::start() {
+    server_ = std::make_unique<httplib::Server>();
+    // Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK.
+    server_->set_tcp_nodelay(true);
+    server_->set_keep_alive_max_count(10000);
+    server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+        Clock::time_point arrived = Clock::now();
+        IncomingRequest request;
+        request.method = req.method;
+        request.path = req.path;
+        std::string raw_query;
+        for (const auto& [name, value] : req.params) {
+            request.query.emplace_back(name, value);
+            raw_query += (raw_query.empty() ? "" : "&") + name + "=" + value;
+        }
+        for (const auto& [name, value] : req.headers) {
+            std::string lower = name;
+            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+            request.headers[lower] = value;
+        }
+        request.body = req.body;
+
+        MatchResult result = matcher_.match(request);
+        if (result.interaction) {
+            serve_recorded(result.interaction->response, res);
+        } else {
+            Json body = {{"error", "unrecorded_request"},
+                         {"message", "agent-replay: no recorded interaction matches " + req.method + " " + req.path},
+                         {"mode", std::string(to_string(mode_))},
+                         {"closest", result.miss["closest"]},
+                         {"differences", result.miss["differences"]}};
+            res.status = kUnrecordedStatus;
+            res.set_content(body.dump(2), "application/json");
+        }
+
+        TraceEvent event;
+        event.t_ms = ms_between(started_, arrived);
+        event.tool = tool_for(req.path, result.interaction);
+        event.method = req.method;
+        event.path = req.path;
+        event.query = raw_query;
+        event.body_sha256 = sha256_hex(req.body);
+        if (result.interaction) event.interaction_id = result.interaction->id;
+        event.status = res.status;
+        event.latency_ms = ms_between(arrived, Clock::now());
+        event.miss = result.miss;
+
+        std::function<void()> violation;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            event.seq = trace_.size();
+            trace_.push_back(std::move(event));
+            if (!result.interaction && mode_ == ProxyMode::strict && !violation_reported_) {
+                violation_reported_ = true;
+                violation = strict_violation_;
+            }
+        }
+        if (violation) violation();
+    };
+    const std::string any = ".*";
+    server_->Get(any, handler);
+    server_->Post(any, handler);
+    server_->Put(any, handler);
+    server_->Patch(any, handler);
+    server_->Delete(any, handler);
+    server_->Options(any, handler);
+
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    if (port_ <= 0) throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1 on an ephemeral port");
+    started_ = Clock::now();
+    // Connections queue in the kernel from bind/listen on, so no readiness wait is needed.
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+void CassetteProxy::stop() {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::string CassetteProxy::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::vector<TraceEvent> CassetteProxy::trace() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<TraceEvent> copy = trace_;
+    std::sort(copy.begin(), copy.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.seq < b.seq; });
+    return copy;
+}
+
+}  // namespace agent_replay

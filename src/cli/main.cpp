@@ -1,0 +1,171 @@
+// agent-replay: a thin command line over the agent_replay library.
+#include <agent_replay/cassette_proxy.hpp>
+#include <agent_replay/replay.hpp>
+#include <agent_replay/report.hpp>
+#include <agent_replay/suite.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace fs = std::filesystem;
+using namespace agent_replay;
+
+namespace {
+
+constexpr int kExitPassed = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
+struct RunArguments {
+    std::string fixture;
+    std::string fixtures;
+    std::string mode = "cassette";
+    std::string report_dir = "agent-replay-report";
+    std::string suite_name;
+    std::vector<std::string> set_env;
+};
+
+void print_result(const FixtureResult& result, std::size_t index, std::size_t total) {
+    std::printf("[%zu/%zu] %-12s fixture_%s (%.2fs)%s%s\n", index, total, std::string(to_string(result.verdict)).c_str(),
+                result.fixture_id.c_str(), result.duration_seconds, result.reasons.empty() ? "" : " ",
+                reason_codes_of(result.reasons).c_str());
+    if (is_failure(result.verdict)) {
+        for (const auto& reason : result.reasons) std::printf("    %s: %s\n", reason.code.c_str(), reason.message.c_str());
+        std::printf("    replay: %s\n", result.replay_command.c_str());
+        if (!result.workspace.empty()) std::printf("    workspace kept: %s\n", result.workspace.c_str());
+    }
+    std::fflush(stdout);
+}
+
+int run_command(const RunArguments& args) {
+    auto mode = proxy_mode_from_string(args.mode);
+    if (!mode) {
+        std::fprintf(stderr, "agent-replay run: --mode must be cassette or strict, not '%s'\n", args.mode.c_str());
+        return kExitUsage;
+    }
+    ReplayOptions options;
+    options.mode = *mode;
+    options.report_dir = args.report_dir;
+    options.interrupt = &g_interrupted;
+    for (const auto& assignment : args.set_env) {
+        auto equals = assignment.find('=');
+        if (equals == std::string::npos || equals == 0) {
+            std::fprintf(stderr, "agent-replay run: --set-env needs KEY=VALUE, got '%s'\n", assignment.c_str());
+            return kExitUsage;
+        }
+        options.extra_env[assignment.substr(0, equals)] = assignment.substr(equals + 1);
+    }
+
+    std::vector<fs::path> dirs;
+    if (!args.fixture.empty()) {
+        dirs.push_back(args.fixture);
+        options.suite_name = args.suite_name;
+    } else {
+        try {
+            dirs = list_fixture_dirs(args.fixtures);
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "agent-replay run: %s\n", error.what());
+            return kExitUsage;
+        }
+        fs::path suite = fs::path(args.fixtures).lexically_normal();
+        if (suite.filename().empty()) suite = suite.parent_path();
+        options.suite_name = args.suite_name.empty() ? fs::absolute(suite).filename().string() : args.suite_name;
+    }
+    reset_report(options.report_dir);
+
+    bool on_terminal = isatty(STDOUT_FILENO);
+    std::vector<FixtureResult> results;
+    for (std::size_t i = 0; i < dirs.size() && !g_interrupted; ++i) {
+        if (on_terminal) {
+            std::printf("[%zu/%zu] running fixture_%s ...\r", i + 1, dirs.size(), dirs[i].filename().string().c_str());
+            std::fflush(stdout);
+        }
+        results.push_back(replay_fixture(dirs[i], options));
+        if (on_terminal) std::printf("\33[2K");
+        print_result(results.back(), i + 1, dirs.size());
+    }
+    std::string suite_name = options.suite_name.empty() && !results.empty() ? results.front().suite : options.suite_name;
+    fs::path junit = options.report_dir / "junit.xml";
+    write_file_atomically(junit, junit_xml(suite_name, results));
+
+    std::size_t failed = 0, invalid = 0;
+    for (const auto& result : results) {
+        failed += result.verdict == Verdict::failed || result.verdict == Verdict::blocked;
+        invalid += result.verdict == Verdict::inconclusive;
+    }
+    std::printf("%zu passed, %zu failed, %zu inconclusive; report: %s\n", results.size() - failed - invalid, failed,
+                invalid, fs::absolute(junit).string().c_str());
+    if (g_interrupted) {
+        std::fprintf(stderr, "agent-replay: interrupted; %zu of %zu fixtures replayed\n", results.size(), dirs.size());
+        return kExitFailed;
+    }
+    if (failed > 0) return kExitFailed;
+    if (invalid > 0) return kExitUsage;
+    return kExitPassed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"agent-replay: replay AI-agent failure fixtures against recorded HTTP cassettes.\n"
+                 "Exit codes: 0 all passed, 1 some fixture failed, 2 usage error or invalid fixture."};
+    app.set_version_flag("--version", "agent-replay 0.1.0");
+    app.require_subcommand(1);
+
+    RunArguments run_args;
+    CLI::App* run = app.add_subcommand("run", "Replay one fixture or a whole suite and write verdict.json + junit.xml");
+    auto* fixture = run->add_option("--fixture", run_args.fixture, "One fixture directory (fixtures/<suite>/<id>)");
+    auto* fixtures = run->add_option("--fixtures", run_args.fixtures, "A suite directory: replays every fixture in it");
+    fixture->excludes(fixtures);
+    run->add_option("--mode", run_args.mode, "Proxy mode: cassette (default) or strict")
+        ->check(CLI::IsMember({"cassette", "strict"}));
+    run->add_option("--report-dir", run_args.report_dir, "Where verdicts and junit.xml go (emptied first)")
+        ->capture_default_str();
+    run->add_option("--suite-name", run_args.suite_name, "Suite name in the reports (default: the suite directory name)");
+    run->add_option("--set-env", run_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");
+    run->callback([&] {
+        if (run_args.fixture.empty() && run_args.fixtures.empty()) {
+            throw CLI::RequiredError("one of --fixture or --fixtures");
+        }
+    });
+
+    std::string merge_dir = "agent-replay-report";
+    std::string merge_suite = "agent_replay";
+    CLI::App* report = app.add_subcommand("report", "Work with report directories");
+    report->require_subcommand(1);
+    CLI::App* merge = report->add_subcommand("merge", "Build junit.xml from the verdict.json files in a report directory");
+    merge->add_option("--report-dir", merge_dir, "The report directory")->capture_default_str();
+    merge->add_option("--suite-name", merge_suite, "Suite name in junit.xml")->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? kExitPassed : kExitUsage;
+    }
+
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    try {
+        if (*run) return run_command(run_args);
+        if (*merge) {
+            fs::path file = merge_report(merge_dir, merge_suite);
+            std::printf("report: %s\n", fs::absolute(file).string().c_str());
+            return kExitPassed;
+        }
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "agent-replay: %s\n", error.what());
+        return kExitUsage;
+    }
+    return kExitUsage;
+}

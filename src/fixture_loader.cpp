@@ -1,0 +1,339 @@
+#include <agent_replay/fixture.hpp>
+#include <agent_replay/json_object_reader.hpp>
+#include <agent_replay/json_schema.hpp>
+#include <agent_replay/templates.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace agent_replay {
+namespace fs = std::filesystem;
+namespace {
+
+// Fields of `agent` that suite.json and input.json may each set; input.json wins.
+struct AgentOverlay {
+    std::optional<std::string> name;
+    std::optional<std::vector<std::string>> command;
+    std::map<std::string, std::string> env;
+    std::optional<std::string> cwd;
+    std::optional<double> timeout_seconds;
+};
+
+// Expands with placeholder values so that an unknown {{name}} is reported at load time, with its line.
+void check_templates(JsonObjectReader& reader, const std::string& key, const std::string& text) {
+    static const TemplateValues kKnown{{"proxy_url", ""}, {"workspace", ""}, {"fixture_dir", ""}, {"repo", ""}, {"run_id", ""}};
+    try {
+        expand_templates(text, kKnown);
+    } catch (const std::invalid_argument& error) {
+        throw reader.error(key, error.what());
+    }
+}
+
+AgentOverlay read_agent(JsonObjectReader& parent) {
+    AgentOverlay overlay;
+    if (!parent.has_object("agent")) return overlay;
+    JsonObjectReader reader(parent.document(), parent.pointer_of("agent"));
+    overlay.name = reader.optional_string("name");
+    overlay.command = reader.optional_string_list("command");
+    if (overlay.command && overlay.command->empty()) throw reader.error("command", "must not be empty");
+    overlay.env = reader.optional_string_map("env").value_or(std::map<std::string, std::string>{});
+    overlay.cwd = reader.optional_string("cwd");
+    for (const auto& arg : overlay.command.value_or(std::vector<std::string>{})) check_templates(reader, "command", arg);
+    for (const auto& [name, value] : overlay.env) check_templates(reader, "env", value);
+    if (overlay.cwd) check_templates(reader, "cwd", *overlay.cwd);
+    overlay.timeout_seconds = reader.optional_number("timeout_seconds", 0.001);
+    reader.reject_unknown_keys();
+    return overlay;
+}
+
+void apply(AgentSpec& agent, const AgentOverlay& overlay) {
+    if (overlay.name) agent.name = *overlay.name;
+    if (overlay.command) agent.command = *overlay.command;
+    for (const auto& [key, value] : overlay.env) agent.env[key] = value;
+    if (overlay.cwd) agent.cwd = *overlay.cwd;
+    if (overlay.timeout_seconds) agent.timeout_seconds = *overlay.timeout_seconds;
+}
+
+std::string read_tier(JsonObjectReader& reader) {
+    auto tier = reader.optional_string("tier");
+    if (tier && *tier != "critical" && *tier != "hourly" && *tier != "daily") {
+        throw reader.error("tier", "must be \"critical\", \"hourly\" or \"daily\", not \"" + *tier + "\"");
+    }
+    return tier.value_or("");
+}
+
+void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
+    auto map = reader.optional_string_map("routes");
+    if (!map) return;
+    for (const auto& [prefix, tool] : *map) {
+        if (prefix.empty() || prefix[0] != '/') throw reader.error("routes", "prefix '" + prefix + "' must start with '/'");
+        auto same = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return r.prefix == prefix; });
+        if (same != routes.end()) same->tool = tool;
+        else routes.push_back(Route{prefix, tool});
+    }
+}
+
+std::string read_file_text(const fs::path& file, const JsonDocument& doc, const std::string& pointer) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw doc.error_at(pointer, "cannot read state file " + file.string());
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+std::vector<StateFile> read_state(JsonObjectReader& parent, const fs::path& fixture_dir) {
+    std::vector<StateFile> state;
+    if (!parent.has_object("state")) return state;
+    const JsonDocument& doc = parent.document();
+    const Json& entries = doc.root().at("state");
+    for (const auto& [relpath, spec] : entries.items()) {
+        std::string pointer = "/state/" + escape_pointer_token(relpath);
+        // Validates the workspace path the same way as fixture paths.
+        resolve_inside(fixture_dir, relpath, doc, pointer);
+        JsonObjectReader reader(doc, pointer);
+        const Json* text = reader.find("text");
+        const Json* json = reader.find("json");
+        const Json* file = reader.find("file");
+        if ((text != nullptr) + (json != nullptr) + (file != nullptr) != 1) {
+            throw doc.error_at(pointer, "state entry '" + relpath + "' needs exactly one of text, json, file");
+        }
+        StateFile entry{relpath, {}};
+        if (text) {
+            if (!text->is_string()) throw reader.error("text", "expected a string");
+            entry.content = text->get<std::string>();
+        } else if (json) {
+            entry.content = json->dump(2) + "\n";
+        } else {
+            if (!file->is_string()) throw reader.error("file", "expected a path string");
+            std::string source_pointer = reader.pointer_of("file");
+            fs::path source = resolve_inside(fixture_dir, file->get<std::string>(), doc, source_pointer);
+            entry.content = read_file_text(source, doc, source_pointer);
+        }
+        reader.reject_unknown_keys();
+        state.push_back(std::move(entry));
+    }
+    return state;
+}
+
+InputEnvelope load_input(const fs::path& fixture_dir, const fs::path& suite_file) {
+    InputEnvelope input;
+    AgentSpec agent;
+    std::string suite_tier;
+    if (fs::exists(suite_file)) {
+        JsonDocument suite = JsonDocument::load(suite_file);
+        JsonObjectReader reader(suite, "");
+        require_schema_version(reader);
+        apply(agent, read_agent(reader));
+        read_routes(reader, input.routes);
+        suite_tier = read_tier(reader);
+        input.tool_allowlist = reader.optional_string_list("tool_allowlist").value_or(std::vector<std::string>{});
+        input.include_cassettes = reader.optional_string_list("include_cassettes").value_or(std::vector<std::string>{});
+        input.tags = reader.optional_string_list("tags").value_or(std::vector<std::string>{});
+        reader.reject_unknown_keys();
+    }
+    JsonDocument doc = JsonDocument::load(fixture_dir / "input.json");
+    JsonObjectReader reader(doc, "");
+    require_schema_version(reader);
+    input.task_id = reader.optional_string("task_id").value_or(fixture_dir.filename().string());
+    apply(agent, read_agent(reader));
+    input.model = reader.optional_string("model").value_or("");
+    input.prompt_version = reader.optional_string("prompt_version").value_or("");
+    if (auto allow = reader.optional_string_list("tool_allowlist")) input.tool_allowlist = *allow;
+    input.state = read_state(reader, fixture_dir);
+    read_routes(reader, input.routes);
+    if (auto include = reader.optional_string_list("include_cassettes")) input.include_cassettes = *include;
+    std::string tier = read_tier(reader);
+    input.tier = !tier.empty() ? tier : !suite_tier.empty() ? suite_tier : "daily";
+    if (auto tags = reader.optional_string_list("tags")) input.tags = *tags;
+    reader.reject_unknown_keys();
+
+    if (agent.command.empty()) {
+        throw doc.error_at("", "no agent command: set agent.command here or in " + suite_file.string());
+    }
+    input.agent = agent;
+    std::sort(input.routes.begin(), input.routes.end(),
+              [](const Route& a, const Route& b) { return a.prefix.size() > b.prefix.size(); });
+    return input;
+}
+
+ArtifactCheck read_artifact(const JsonDocument& doc, const std::string& pointer, const fs::path& fixture_dir) {
+    JsonObjectReader reader(doc, pointer);
+    ArtifactCheck check;
+    check.path = reader.required_string("path");
+    resolve_inside(fixture_dir, check.path, doc, reader.pointer_of("path"));
+    check.non_empty = reader.optional_bool("non_empty").value_or(false);
+    if (auto min = reader.optional_integer("min_bytes", 0)) check.min_bytes = static_cast<std::uint64_t>(*min);
+    if (auto max = reader.optional_integer("max_bytes", 0)) check.max_bytes = static_cast<std::uint64_t>(*max);
+    if (auto schema = reader.optional_string("schema")) {
+        fs::path file = resolve_inside(fixture_dir, *schema, doc, reader.pointer_of("schema"));
+        JsonDocument schema_doc = JsonDocument::load(file);
+        if (auto problem = json_schema_problem(schema_doc.root())) {
+            throw FixtureError({file}, "not a usable JSON Schema: " + *problem);
+        }
+        check.schema_file = *schema;
+        check.schema = schema_doc.root();
+    }
+    if (const Json* equals = reader.find("json_equals")) {
+        if (!equals->is_object()) throw reader.error("json_equals", "expected an object of JSON pointer -> value");
+        for (const auto& [target, value] : equals->items()) {
+            if (!target.empty() && target[0] != '/') {
+                throw reader.error("json_equals", "'" + target + "' is not a JSON pointer");
+            }
+            check.json_equals.emplace_back(target, value);
+        }
+    }
+    check.json_exists = reader.optional_string_list("json_exists").value_or(std::vector<std::string>{});
+    for (const auto& target : check.json_exists) {
+        if (!target.empty() && target[0] != '/') throw reader.error("json_exists", "'" + target + "' is not a JSON pointer");
+    }
+    reader.reject_unknown_keys();
+    return check;
+}
+
+Contract load_contract(const fs::path& fixture_dir) {
+    JsonDocument doc = JsonDocument::load(fixture_dir / "expected.json");
+    JsonObjectReader reader(doc, "");
+    require_schema_version(reader);
+    Contract contract;
+    if (auto status = reader.optional_string("status")) {
+        auto verdict = verdict_from_string(*status);
+        if (!verdict || (*verdict != Verdict::passed && *verdict != Verdict::blocked)) {
+            throw reader.error("status", "must be \"passed\" or \"blocked\"");
+        }
+        contract.status = *verdict;
+    }
+    if (reader.has_object("exit")) {
+        JsonObjectReader exit(doc, "/exit");
+        contract.exit_code = static_cast<int>(exit.optional_integer("code", 0).value_or(0));
+        exit.reject_unknown_keys();
+    }
+    if (const Json* artifacts = reader.find("artifacts")) {
+        if (!artifacts->is_array()) throw reader.error("artifacts", "expected an array of artifact checks");
+        for (std::size_t i = 0; i < artifacts->size(); ++i) {
+            contract.artifacts.push_back(read_artifact(doc, "/artifacts/" + std::to_string(i), fixture_dir));
+        }
+    }
+    if (reader.has_object("mutations")) {
+        JsonObjectReader mutations(doc, "/mutations");
+        MutationRules rules;
+        rules.forbidden = mutations.optional_string_list("forbidden").value_or(std::vector<std::string>{});
+        rules.allowed = mutations.optional_string_list("allowed");
+        mutations.reject_unknown_keys();
+        contract.mutations = rules;
+    }
+    if (reader.has_object("tools")) {
+        JsonObjectReader tools(doc, "/tools");
+        ToolRules rules;
+        rules.allow = tools.optional_string_list("allow");
+        rules.forbid = tools.optional_string_list("forbid").value_or(std::vector<std::string>{});
+        if (tools.has_object("max_calls")) {
+            JsonObjectReader limits(doc, "/tools/max_calls");
+            for (const auto& [tool, value] : doc.root().at("tools").at("max_calls").items()) {
+                rules.max_calls[tool] = *limits.optional_integer(tool, 0);
+            }
+        }
+        tools.reject_unknown_keys();
+        contract.tools = rules;
+    }
+    if (reader.has_object("budget")) {
+        JsonObjectReader budget(doc, "/budget");
+        contract.max_wall_seconds = budget.optional_number("max_wall_seconds", 0.001);
+        budget.reject_unknown_keys();
+    }
+    reader.reject_unknown_keys();
+    return contract;
+}
+
+std::optional<ProofRecord> read_proof(const JsonDocument& doc, JsonObjectReader& proof, const std::string& key) {
+    if (!proof.has_object(key)) return std::nullopt;
+    JsonObjectReader reader(doc, proof.pointer_of(key));
+    ProofRecord record;
+    record.verdict = reader.optional_string("verdict").value_or("");
+    record.reasons = reader.optional_string_list("reasons").value_or(std::vector<std::string>{});
+    record.at = reader.optional_string("at").value_or("");
+    record.ref = reader.optional_string("ref").value_or("");
+    reader.reject_unknown_keys();
+    return record;
+}
+
+Notes load_notes(const fs::path& fixture_dir) {
+    JsonDocument doc = JsonDocument::load(fixture_dir / "notes.json");
+    JsonObjectReader reader(doc, "");
+    require_schema_version(reader);
+    Notes notes;
+    notes.source_run_id = reader.optional_string("source_run_id").value_or("");
+    notes.failure_class = reader.optional_string("failure_class").value_or("");
+    notes.summary = reader.optional_string("summary").value_or("");
+    notes.owner = reader.optional_string("owner").value_or("");
+    notes.created_at = reader.optional_string("created_at").value_or("");
+    if (reader.has_object("proof")) {
+        JsonObjectReader proof(doc, "/proof");
+        notes.proof_broken = read_proof(doc, proof, "broken");
+        notes.proof_fixed = read_proof(doc, proof, "fixed");
+        proof.reject_unknown_keys();
+    }
+    if (reader.has_object("quarantine")) {
+        JsonObjectReader quarantine(doc, "/quarantine");
+        notes.quarantine = Quarantine{quarantine.required_string("reason"), quarantine.optional_string("owner").value_or(""),
+                                      quarantine.required_string("until")};
+        quarantine.reject_unknown_keys();
+    }
+    reader.reject_unknown_keys();
+    return notes;
+}
+
+Cassette load_cassettes(const fs::path& fixture_dir, const InputEnvelope& input, const fs::path& repo_root) {
+    Cassette cassette = parse_cassette(JsonDocument::load(fixture_dir / "tool_cassettes.json"));
+    for (const auto& name : input.include_cassettes) {
+        static const std::regex kName("[A-Za-z0-9_.-]+");
+        if (!std::regex_match(name, kName) || name.find("..") != std::string::npos) {
+            throw FixtureError({fixture_dir / "input.json"}, "include_cassettes: '" + name + "' is not a plain cassette name");
+        }
+        fs::path file = repo_root / "cassettes" / (name.ends_with(".json") ? name : name + ".json");
+        merge_cassette(cassette, parse_cassette(JsonDocument::load(file)), file);
+    }
+    return cassette;
+}
+
+}  // namespace
+
+bool is_valid_fixture_id(const std::string& id) {
+    static const std::regex kId("[a-z0-9_]+");
+    return std::regex_match(id, kId);
+}
+
+fs::path resolve_inside(const fs::path& root, const std::string& relative, const JsonDocument& doc,
+                        const std::string& pointer) {
+    fs::path candidate(relative);
+    if (relative.empty()) throw doc.error_at(pointer, "path must not be empty");
+    if (candidate.is_absolute()) throw doc.error_at(pointer, "path '" + relative + "' must be relative, not absolute");
+    for (const auto& part : candidate) {
+        if (part == "..") throw doc.error_at(pointer, "path '" + relative + "' escapes its directory ('..')");
+    }
+    std::error_code ec;
+    fs::path base = fs::weakly_canonical(root, ec);
+    fs::path full = fs::weakly_canonical(root / candidate, ec);
+    auto [base_end, full_it] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+    if (base_end != base.end()) {
+        throw doc.error_at(pointer, "path '" + relative + "' leads outside " + root.string() + " (symlink)");
+    }
+    return root / candidate;
+}
+
+Fixture load_fixture(const fs::path& fixture_dir, const fs::path& repo_root) {
+    Fixture fixture;
+    fixture.dir = fixture_dir;
+    fixture.id = fixture_dir.filename().string();
+    if (!is_valid_fixture_id(fixture.id)) {
+        throw FixtureError({fixture_dir}, "fixture id '" + fixture.id + "' must match [a-z0-9_]+");
+    }
+    if (!fs::is_directory(fixture_dir)) throw FixtureError({fixture_dir}, "fixture directory does not exist");
+    fixture.input = load_input(fixture_dir, fixture_dir.parent_path() / "suite.json");
+    fixture.expected = load_contract(fixture_dir);
+    fixture.cassette = load_cassettes(fixture_dir, fixture.input, repo_root);
+    fixture.notes = load_notes(fixture_dir);
+    return fixture;
+}
+
+}  // namespace agent_replay

@@ -1,0 +1,196 @@
+#include <agent_replay/contract_checks.hpp>
+#include <agent_replay/fixture.hpp>
+#include <agent_replay/replay.hpp>
+#include <agent_replay/report.hpp>
+#include <agent_replay/suite.hpp>
+#include <agent_replay/templates.hpp>
+#include <agent_replay/workspace.hpp>
+
+#include <openssl/rand.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+namespace agent_replay {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string utc_now_iso() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buffer;
+}
+
+std::string new_run_id() {
+    unsigned char bytes[6];
+    RAND_bytes(bytes, sizeof bytes);
+    char hex[13];
+    for (int i = 0; i < 6; ++i) std::snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char stamp[20];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    return std::string("replay-") + stamp + "-" + hex;
+}
+
+// A directory given as "dir/" has an empty filename; normalise it away.
+fs::path normalised_dir(const fs::path& dir) {
+    fs::path out = dir.lexically_normal();
+    if (out.filename().empty()) out = out.parent_path();
+    return out;
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+// Proxy variables the agent may have inherited would send loopback requests
+// elsewhere; the proxy must see everything.
+void scrub_proxy_environment(std::map<std::string, std::string>& env) {
+    for (const char* name : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
+        env.erase(name);
+    }
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost";
+}
+
+ProcessSpec build_process_spec(const Fixture& fixture, const ReplayOptions& options, const TemplateValues& values,
+                               const std::atomic<bool>* abort) {
+    ProcessSpec spec;
+    for (const auto& arg : fixture.input.agent.command) spec.argv.push_back(expand_templates(arg, values));
+    spec.env = current_environment();
+    scrub_proxy_environment(spec.env);
+    for (const auto& [key, value] : fixture.input.agent.env) spec.env[key] = expand_templates(value, values);
+    for (const auto& [key, value] : options.extra_env) spec.env[key] = value;
+    spec.env["AGENT_REPLAY_PROXY_URL"] = values.at("proxy_url");
+    spec.env["AGENT_REPLAY_WORKSPACE"] = values.at("workspace");
+    spec.env["AGENT_REPLAY_RUN_ID"] = values.at("run_id");
+    spec.env["AGENT_REPLAY_EVENTS"] = values.at("events");
+    spec.cwd = expand_templates(fixture.input.agent.cwd, values);
+    double seconds = fixture.input.agent.timeout_seconds;
+    if (fixture.expected.max_wall_seconds) seconds = std::min(seconds, *fixture.expected.max_wall_seconds);
+    spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    spec.output_limit = options.output_limit;
+    spec.abort = abort;
+    spec.interrupt = options.interrupt;
+    return spec;
+}
+
+void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const fs::path& case_dir,
+                   const fs::path& repo_root, FixtureResult& result) {
+    fs::path workspace = case_dir / "workspace";
+    materialise_workspace(workspace, fixture.input.state);
+    WorkspaceSnapshot before = snapshot_workspace(workspace);
+
+    CassetteProxy proxy(fixture.cassette, fixture.input.routes, options.mode);
+    std::atomic<bool> abort{false};
+    proxy.on_strict_violation([&abort] { abort = true; });
+    proxy.start();
+
+    TemplateValues values{{"proxy_url", proxy.url()},
+                          {"workspace", fs::absolute(workspace).string()},
+                          {"fixture_dir", fs::absolute(fixture.dir).string()},
+                          {"repo", repo_root.string()},
+                          {"run_id", result.run_id},
+                          {"events", fs::absolute(case_dir / "events.jsonl").string()}};
+    ProcessSpec spec = build_process_spec(fixture, options, values, &abort);
+
+    RunObservation run;
+    run.process = run_agent_process(spec);
+    proxy.stop();
+    run.trace = proxy.trace();
+    run.workspace = workspace;
+    run.after = snapshot_workspace(workspace);
+    run.changes = compare_snapshots(before, run.after);
+
+    write_text(case_dir / "stdout.txt", run.process.stdout_text);
+    write_text(case_dir / "stderr.txt", run.process.stderr_text);
+    std::string trace_lines;
+    for (const auto& event : run.trace) trace_lines += Json(event).dump() + "\n";
+    write_text(case_dir / "trace.jsonl", trace_lines);
+
+    result.exit_code = run.process.exit_code;
+    result.signal = run.process.signal;
+    result.trace = run.trace;
+    result.artifacts = artifact_paths(fixture.expected, run.after);
+    if (run.process.interrupted) {
+        result.verdict = Verdict::inconclusive;
+        result.reasons = {Reason{"harness_error", "harness", "the replay was interrupted before the agent finished", {},
+                                 nullptr}};
+    } else if (!run.process.started) {
+        result.verdict = Verdict::inconclusive;
+        result.reasons = {Reason{"harness_error", "harness", "the agent could not be started: " + run.process.start_error,
+                                 {}, nullptr}};
+    } else {
+        result.reasons = evaluate_contract(fixture.expected, run);
+        result.verdict = decide_verdict(fixture.expected, result.reasons);
+    }
+    if (result.verdict == Verdict::passed) {
+        std::error_code ec;
+        fs::remove_all(workspace, ec);
+    } else {
+        result.workspace = fs::absolute(workspace).string();
+    }
+}
+
+}  // namespace
+
+fs::path fixture_report_dir(const fs::path& report_dir, const std::string& fixture_id) {
+    return report_dir / "fixtures" / fixture_id;
+}
+
+FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayOptions& options) {
+    Clock::time_point start = Clock::now();
+    fs::path fixture_dir = normalised_dir(fixture_dir_argument);
+    fs::path repo_root = find_repo_root(fixture_dir);
+    FixtureResult result;
+    result.fixture_id = fixture_dir.filename().string();
+    result.suite = options.suite_name.empty() ? fs::absolute(fixture_dir).parent_path().filename().string()
+                                              : options.suite_name;
+    result.fixture_dir = fixture_dir.string();
+    result.run_id = new_run_id();
+    result.mode = std::string(to_string(options.mode));
+    result.replay_command = replay_command_for(fixture_dir, options.mode, repo_root);
+    result.started_at = utc_now_iso();
+    result.tier = peek_fixture_tier(fixture_dir);
+
+    // An id that is not a valid directory name of ours still gets a report folder.
+    std::string folder = is_valid_fixture_id(result.fixture_id) ? result.fixture_id : "invalid_" + result.run_id;
+    fs::path case_dir = fixture_report_dir(options.report_dir, folder);
+    std::error_code ec;
+    fs::remove_all(case_dir, ec);
+    fs::create_directories(case_dir, ec);
+    result.report_dir = fs::absolute(case_dir).string();
+
+    try {
+        Fixture fixture = load_fixture(fixture_dir, repo_root);
+        result.failure_class = fixture.notes.failure_class;
+        result.tier = fixture.input.tier;
+        run_and_judge(fixture, options, case_dir, repo_root, result);
+    } catch (const FixtureError& error) {
+        result.verdict = Verdict::inconclusive;
+        Json detail = {{"file", error.where().file.string()}};
+        if (error.where().line > 0) {
+            detail["line"] = error.where().line;
+            detail["column"] = error.where().column;
+        }
+        result.reasons = {Reason{"fixture_invalid", "fixture", error.what(), error.where().file.string(), detail}};
+    } catch (const std::exception& error) {
+        result.verdict = Verdict::inconclusive;
+        result.reasons = {Reason{"harness_error", "harness", error.what(), {}, nullptr}};
+    }
+    result.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    write_fixture_result(options.report_dir, folder, result);
+    return result;
+}
+
+}  // namespace agent_replay

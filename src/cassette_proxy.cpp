@@ -174,8 +174,14 @@ void CassetteProxy::start() {
     port_ = server_->bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1 on an ephemeral port");
     started_ = Clock::now();
-    // Connections queue in the kernel from bind/listen on, so no readiness wait is needed.
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // Connections already queue in the kernel, but stop() only works once the
+    // accept loop runs: wait for it, so an early stop() cannot be lost.
+    for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!server_->is_running()) {
+        server_->stop();
+        throw std::runtime_error("cassette proxy: the server did not start listening");
+    }
 }
 
 void CassetteProxy::stop() {

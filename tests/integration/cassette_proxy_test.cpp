@@ -1,0 +1,121 @@
+#include <agent_replay/cassette_proxy.hpp>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+
+namespace agent_replay {
+namespace {
+
+Cassette cassette_from(const std::string& text) { return parse_cassette(JsonDocument::parse(text, "c.json")); }
+
+const char* kCassette = R"({"schema_version": 1, "interactions": [
+  {"id": "search-1", "tool": "search", "request": {"method": "POST", "path": "/tools/search", "json": {"q": "replay"}},
+   "response": {"status": 200, "headers": {"content-type": "application/json", "x-recorded": "yes"}, "json": {"hits": [1, 2]}}},
+  {"id": "items", "request": {"method": "GET", "path": "/tools/items?a=1&b=2"}, "response": {"status": 201, "text": "listed"}},
+  {"id": "stream", "tool": "model", "request": {"method": "POST", "path": "/model/v1/chat", "json": {"stream": true}},
+   "response": {"headers": {"content-type": "text/event-stream"},
+                "sse": [{"data": "{\"delta\": \"a\"}"}, {"event": "done", "data": "[DONE]"}], "chunk_delay_ms": 5}}
+]})";
+
+class CassetteProxyTest : public ::testing::Test {
+protected:
+    void start(ProxyMode mode) {
+        proxy_ = std::make_unique<CassetteProxy>(cassette_, routes_, mode);
+        proxy_->start();
+        client_ = std::make_unique<httplib::Client>(proxy_->url());
+        client_->set_read_timeout(5, 0);
+    }
+    Cassette cassette_ = cassette_from(kCassette);
+    std::vector<Route> routes_{{"/tools/search", "search"}, {"/tools", "tools"}, {"/model", "model"}};
+    std::unique_ptr<CassetteProxy> proxy_;
+    std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(CassetteProxyTest, ListensOnLoopbackEphemeralPort) {
+    start(ProxyMode::cassette);
+    EXPECT_EQ(proxy_->url().rfind("http://127.0.0.1:", 0), 0u);
+    EXPECT_NE(proxy_->url(), "http://127.0.0.1:0");
+}
+
+TEST_F(CassetteProxyTest, ServesRecordedResponseAndTracesIt) {
+    start(ProxyMode::cassette);
+    auto res = client_->Post("/tools/search", "{\"q\":\"replay\"}", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(Json::parse(res->body)["hits"].size(), 2u);
+    EXPECT_EQ(res->get_header_value("x-recorded"), "yes");
+    auto trace = proxy_->trace();
+    ASSERT_EQ(trace.size(), 1u);
+    EXPECT_EQ(trace[0].tool, "search");
+    EXPECT_EQ(trace[0].method, "POST");
+    EXPECT_EQ(trace[0].path, "/tools/search");
+    EXPECT_EQ(trace[0].interaction_id, "search-1");
+    EXPECT_EQ(trace[0].status, 200);
+    EXPECT_EQ(trace[0].body_sha256.size(), 64u);
+}
+
+TEST_F(CassetteProxyTest, QueryOrderInsensitive) {
+    start(ProxyMode::cassette);
+    auto res = client_->Get("/tools/items?b=2&a=1");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 201);
+    EXPECT_EQ(res->body, "listed");
+}
+
+TEST_F(CassetteProxyTest, UnrecordedRequestGets599NamingTheClosest) {
+    start(ProxyMode::cassette);
+    auto res = client_->Post("/tools/search", "{\"q\":\"replays\"}", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, kUnrecordedStatus);
+    Json body = Json::parse(res->body);
+    EXPECT_EQ(body["error"], "unrecorded_request");
+    EXPECT_EQ(body["closest"], "search-1");
+    EXPECT_EQ(body["differences"][0]["field"], "body");
+    auto trace = proxy_->trace();
+    ASSERT_EQ(trace.size(), 1u);
+    EXPECT_FALSE(trace[0].interaction_id.has_value());
+    EXPECT_EQ(trace[0].tool, "search") << "tool comes from the route when nothing matched";
+    EXPECT_EQ(proxy_->unused_interactions().size(), 3u);
+}
+
+TEST_F(CassetteProxyTest, StrictModeReportsTheFirstViolationOnce) {
+    start(ProxyMode::strict);
+    std::atomic<int> violations{0};
+    proxy_->on_strict_violation([&] { ++violations; });
+    EXPECT_EQ(client_->Delete("/tools/everything")->status, kUnrecordedStatus);
+    EXPECT_EQ(client_->Get("/elsewhere")->status, kUnrecordedStatus);
+    EXPECT_EQ(violations.load(), 1);
+}
+
+TEST_F(CassetteProxyTest, StreamsServerSentEventsChunkByChunk) {
+    start(ProxyMode::cassette);
+    std::vector<std::string> chunks;
+    httplib::Headers headers;
+    auto res = client_->Post("/model/v1/chat", headers, "{\"stream\":true}", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->get_header_value("content-type"), "text/event-stream");
+    EXPECT_EQ(res->body, "data: {\"delta\": \"a\"}\n\nevent: done\ndata: [DONE]\n\n");
+}
+
+TEST_F(CassetteProxyTest, KeepAliveClientMakesManyRequests) {
+    start(ProxyMode::cassette);
+    client_->set_keep_alive(true);
+    Cassette many = cassette_from(R"({"schema_version": 1, "interactions": [
+      {"id": "p", "request": {"method": "GET", "path": "/ping"}, "response": {"text": "pong"}, "repeat": "any"}]})");
+    CassetteProxy proxy(many, {}, ProxyMode::cassette);
+    proxy.start();
+    httplib::Client client(proxy.url());
+    client.set_keep_alive(true);
+    for (int i = 0; i < 50; ++i) {
+        auto res = client.Get("/ping");
+        ASSERT_TRUE(res) << i;
+        ASSERT_EQ(res->body, "pong");
+    }
+    EXPECT_EQ(proxy.trace().size(), 50u);
+}
+
+}  // namespace
+}  // namespace agent_replay

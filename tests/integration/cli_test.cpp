@@ -1,0 +1,123 @@
+// The agent-replay CLI and the fixture runner as users call them: real
+// binaries, real fixture directories, exit codes and report files.
+#include <agent_replay/json_document.hpp>
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "../support/test_support.hpp"
+
+namespace agent_replay {
+namespace {
+namespace fs = std::filesystem;
+using namespace testing_support;
+
+const std::string kCli = AGENT_REPLAY_CLI;
+const std::string kRunner = AGENT_REPLAY_FIXTURE_RUNNER;
+
+std::string in_quotes(const fs::path& path) { return "'" + path.string() + "'"; }
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        suite_ = dir_.path() / "suite";
+        copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "good");
+        report_ = dir_.path() / "report";
+    }
+    int cli(const std::string& args, std::string* output = nullptr) {
+        return run_shell("cd " + in_quotes(dir_.path()) + " && " + in_quotes(kCli) + " " + args + " 2>&1", output);
+    }
+    Json verdict_of(const std::string& id) { return Json::parse(read_file(report_ / "fixtures" / id / "verdict.json")); }
+
+    TempDir dir_;
+    fs::path suite_;
+    fs::path report_;
+};
+
+TEST_F(Cli, HelpOnEveryCommand) {
+    std::string output;
+    EXPECT_EQ(cli("--help", &output), 0);
+    EXPECT_NE(output.find("run"), std::string::npos);
+    EXPECT_NE(output.find("Exit codes"), std::string::npos);
+    EXPECT_EQ(cli("run --help", &output), 0);
+    for (const char* flag : {"--fixture", "--fixtures", "--mode", "--report-dir"}) {
+        EXPECT_NE(output.find(flag), std::string::npos) << flag;
+    }
+    EXPECT_EQ(cli("report merge --help", &output), 0);
+}
+
+TEST_F(Cli, UsageErrorsExitWithTwo) {
+    EXPECT_EQ(cli(""), 2);
+    EXPECT_EQ(cli("run"), 2);
+    EXPECT_EQ(cli("run --fixture x --fixtures y"), 2);
+    EXPECT_EQ(cli("run --fixture " + in_quotes(suite_ / "good") + " --mode sideways"), 2);
+    EXPECT_EQ(cli("run --fixtures " + in_quotes(dir_.path() / "no-such-suite")), 2);
+}
+
+TEST_F(Cli, SingleFixturePassesWithExitZero) {
+    std::string output;
+    EXPECT_EQ(cli("run --fixture " + in_quotes(suite_ / "good") + " --report-dir " + in_quotes(report_), &output), 0) << output;
+    EXPECT_EQ(verdict_of("good")["verdict"], "passed");
+    EXPECT_TRUE(fs::exists(report_ / "junit.xml"));
+}
+
+TEST_F(Cli, BrokenFixtureDoesNotStopTheSuite) {
+    copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "broken_json");
+    write_file(suite_ / "broken_json" / "expected.json", "{\n  \"schema_version\": 1,\n  \"status\": passed\n}\n");
+    std::string output;
+    EXPECT_EQ(cli("run --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_), &output), 2) << output;
+    EXPECT_EQ(verdict_of("good")["verdict"], "passed");
+    Json broken = verdict_of("broken_json");
+    EXPECT_EQ(broken["verdict"], "inconclusive");
+    EXPECT_EQ(broken["reasons"][0]["code"], "fixture_invalid");
+    EXPECT_NE(broken["reasons"][0]["message"].get<std::string>().find("expected.json:3:13"), std::string::npos)
+        << broken.dump(2);
+    std::string junit = read_file(report_ / "junit.xml");
+    EXPECT_NE(junit.find("fixture_good"), std::string::npos);
+    EXPECT_NE(junit.find("expected.json:3:13"), std::string::npos);
+}
+
+TEST_F(Cli, ReplayCommandFromJunitReproducesTheVerdict) {
+    write_file(suite_ / "good" / "expected.json", R"({"schema_version": 1, "exit": {"code": 5}})");
+    std::string output;
+    EXPECT_EQ(cli("run --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_), &output), 1) << output;
+    std::string junit = read_file(report_ / "junit.xml");
+    std::smatch found;
+    ASSERT_TRUE(std::regex_search(junit, found, std::regex("<failure[^>]*>(agent-replay run [^\n]*)\n")));
+    std::string command = found[1];
+    EXPECT_NE(command.find("--mode cassette"), std::string::npos);
+    // Run exactly that line, with our build of agent-replay first on PATH.
+    fs::path bin = dir_.path() / "bin";
+    fs::create_directories(bin);
+    fs::create_symlink(kCli, bin / "agent-replay");
+    int status = run_shell("cd " + in_quotes(dir_.path()) + " && PATH=" + in_quotes(bin) + ":$PATH " + command +
+                               " --report-dir again >/dev/null 2>&1");
+    EXPECT_EQ(status, 1);
+    Json again = Json::parse(read_file(dir_.path() / "again" / "fixtures" / "good" / "verdict.json"));
+    EXPECT_EQ(again["verdict"], "failed");
+    EXPECT_EQ(again["reasons"][0]["code"], "nonzero_exit");
+}
+
+TEST_F(Cli, FixtureRunnerListsFiltersAndMerges) {
+    copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "second");
+    std::string output;
+    EXPECT_EQ(run_shell(in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --gtest_list_tests", &output), 0);
+    EXPECT_EQ(output, "suite.\n  fixture_good\n  fixture_second\n");
+    EXPECT_EQ(run_shell(in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_) +
+                            " --gtest_filter=suite.fixture_second",
+                        &output),
+              0)
+        << output;
+    std::string junit = read_file(report_ / "junit.xml");
+    EXPECT_NE(junit.find("fixture_second"), std::string::npos);
+    EXPECT_EQ(junit.find("fixture_good"), std::string::npos) << "only the filtered test ran";
+    write_file(suite_ / "good" / "notes.json", "not json");
+    EXPECT_NE(run_shell(in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_) +
+                            " >/dev/null 2>&1"),
+              0)
+        << "an invalid fixture turns the GoogleTest run red";
+}
+
+}  // namespace
+}  // namespace agent_replay

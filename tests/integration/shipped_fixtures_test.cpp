@@ -1,0 +1,93 @@
+// Each shipped fixture must fail against the agent bug it protects against,
+// with exactly its reason code, and pass against the fixed agent: a fixture
+// that cannot fail protects nothing.
+#include <agent_replay/fixture.hpp>
+#include <agent_replay/replay.hpp>
+#include <agent_replay/suite.hpp>
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+
+namespace agent_replay {
+namespace {
+namespace fs = std::filesystem;
+using namespace testing_support;
+
+struct ShippedCase {
+    std::string fixture;
+    std::string bug;  // RESEARCH_AGENT_BUG of examples/research_agent/agent.py
+    std::string code;
+};
+
+const std::vector<ShippedCase> kCases = {
+    {"missing_artifact_ref", "missing_artifact", "missing_artifact_ref"},
+    {"empty_output", "empty_output", "empty_output"},
+    {"schema_mismatch", "bad_schema", "schema_mismatch"},
+    {"forbidden_mutation", "touch_forbidden", "forbidden_mutation"},
+    {"unrecorded_request", "extra_call", "unrecorded_request"},
+    {"timeout", "hang", "timeout"},
+};
+
+void PrintTo(const ShippedCase& c, std::ostream* out) { *out << c.fixture << " with bug " << c.bug; }
+
+std::set<std::string> codes(const FixtureResult& result) {
+    std::set<std::string> out;
+    for (const auto& reason : result.reasons) out.insert(reason.code);
+    return out;
+}
+
+class ShippedFixture : public ::testing::TestWithParam<ShippedCase> {
+protected:
+    FixtureResult replay(const std::string& bug) {
+        ReplayOptions options;
+        options.report_dir = dir_.path() / "report";
+        if (!bug.empty()) options.extra_env["RESEARCH_AGENT_BUG"] = bug;
+        return replay_fixture(shipped_suite() / GetParam().fixture, options);
+    }
+    TempDir dir_;
+};
+
+TEST_P(ShippedFixture, PassesAgainstTheFixedAgent) {
+    FixtureResult result = replay("");
+    EXPECT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+}
+
+TEST_P(ShippedFixture, FailsAgainstTheBrokenAgentWithExactlyItsReasonCode) {
+    FixtureResult result = replay(GetParam().bug);
+    EXPECT_EQ(result.verdict, Verdict::failed);
+    EXPECT_EQ(codes(result), std::set<std::string>{GetParam().code}) << Json(result.reasons).dump(2);
+}
+
+TEST_P(ShippedFixture, NotesNameTheClassItProtects) {
+    Fixture fixture = load_fixture(shipped_suite() / GetParam().fixture, source_dir());
+    EXPECT_EQ(fixture.notes.failure_class, GetParam().code);
+    ASSERT_TRUE(fixture.notes.proof_broken.has_value());
+    EXPECT_EQ(fixture.notes.proof_broken->ref, "RESEARCH_AGENT_BUG=" + GetParam().bug);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shipped, ShippedFixture, ::testing::ValuesIn(kCases),
+                         [](const auto& info) { return info.param.fixture; });
+
+TEST(ShippedSuite, EveryShippedFixtureIsCoveredAbove) {
+    std::set<std::string> covered;
+    for (const auto& c : kCases) covered.insert(c.fixture);
+    for (const auto& dir : list_fixture_dirs(shipped_suite())) {
+        EXPECT_TRUE(covered.count(dir.filename().string())) << dir << " has no broken-agent test";
+    }
+}
+
+TEST(ShippedSuite, HangingAgentLeavesNoProcessBehind) {
+    TempDir dir;
+    ReplayOptions options;
+    options.report_dir = dir.path() / "report";
+    options.extra_env["RESEARCH_AGENT_BUG"] = "hang";
+    FixtureResult result = replay_fixture(shipped_suite() / "timeout", options);
+    ASSERT_EQ(result.verdict, Verdict::failed);
+    // The agent and its forked grandchild both carry the workspace path in argv.
+    for (int i = 0; i < 50 && process_with_cmdline_exists(result.workspace); ++i) usleep(100000);
+    EXPECT_FALSE(process_with_cmdline_exists(result.workspace));
+}
+
+}  // namespace
+}  // namespace agent_replay

@@ -1,0 +1,142 @@
+#include <agent_replay/cassette_matcher.hpp>
+
+#include <gtest/gtest.h>
+
+namespace agent_replay {
+namespace {
+
+Cassette cassette_from(const std::string& text) { return parse_cassette(JsonDocument::parse(text, "c.json")); }
+
+IncomingRequest request(std::string method, std::string path, std::string body = "",
+                        std::vector<std::pair<std::string, std::string>> query = {}) {
+    return IncomingRequest{std::move(method), std::move(path), std::move(query), {}, std::move(body)};
+}
+
+const char* kCassette = R"({"schema_version": 1,
+  "match": {"ignore_json_paths": ["/request_id"]},
+  "interactions": [
+    {"id": "search-1", "tool": "search", "request": {"method": "POST", "path": "/tools/search", "json": {"q": "replay", "n": 3}},
+     "response": {"json": {"hits": []}}},
+    {"id": "list", "request": {"method": "GET", "path": "/items?b=2&a=1"}, "response": {"text": "ok"}, "repeat": 2},
+    {"id": "ping", "request": {"method": "GET", "path": "/ping"}, "response": {"text": "pong"}, "repeat": "any"}
+  ]})";
+
+TEST(CassetteMatcher, MatchesCanonicalJsonBodyIgnoringKeyOrderAndWhitespace) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    auto result = matcher.match(request("POST", "/tools/search", "{ \"n\": 3,\n \"q\": \"replay\" }"));
+    ASSERT_NE(result.interaction, nullptr);
+    EXPECT_EQ(result.interaction->id, "search-1");
+}
+
+TEST(CassetteMatcher, IgnoredJsonPathsDoNotMatter) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    auto result = matcher.match(request("POST", "/tools/search", R"({"q": "replay", "n": 3, "request_id": "r-77"})"));
+    ASSERT_NE(result.interaction, nullptr);
+}
+
+TEST(CassetteMatcher, QueryOrderDoesNotMatterAndRepeatIsCounted) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    auto query = std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "2"}};
+    EXPECT_NE(matcher.match(request("GET", "/items", "", query)).interaction, nullptr);
+    EXPECT_NE(matcher.match(request("GET", "/items", "", {{"b", "2"}, {"a", "1"}})).interaction, nullptr);
+    auto third = matcher.match(request("GET", "/items", "", query));
+    EXPECT_EQ(third.interaction, nullptr) << "repeat: 2 allows two uses";
+    EXPECT_EQ(third.miss["closest"], "list");
+    EXPECT_EQ(third.miss["differences"][0]["field"], "repeat");
+}
+
+TEST(CassetteMatcher, RepeatAnyNeverRunsOut) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    for (int i = 0; i < 50; ++i) ASSERT_NE(matcher.match(request("GET", "/ping")).interaction, nullptr);
+}
+
+TEST(CassetteMatcher, MissNamesClosestInteractionAndTheBodyDifference) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    auto result = matcher.match(request("POST", "/tools/search", R"({"q": "replays", "n": 3})"));
+    ASSERT_EQ(result.interaction, nullptr);
+    EXPECT_EQ(result.miss["closest"], "search-1");
+    ASSERT_EQ(result.miss["differences"].size(), 1u);
+    const Json& difference = result.miss["differences"][0];
+    EXPECT_EQ(difference["field"], "body");
+    EXPECT_EQ(difference["patch"][0]["path"], "/q");
+    EXPECT_EQ(difference["patch"][0]["value"], "replays");
+}
+
+TEST(CassetteMatcher, MethodMismatchIsADifference) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    auto result = matcher.match(request("DELETE", "/ping"));
+    ASSERT_EQ(result.interaction, nullptr);
+    EXPECT_EQ(result.miss["closest"], "ping");
+    EXPECT_EQ(result.miss["differences"][0]["field"], "method");
+}
+
+TEST(CassetteMatcher, UnusedInteractionsAreListed) {
+    Cassette cassette = cassette_from(kCassette);
+    CassetteMatcher matcher(cassette);
+    matcher.match(request("GET", "/ping"));
+    EXPECT_EQ(matcher.unused_interactions(), (std::vector<std::string>{"search-1", "list"}));
+}
+
+TEST(CassetteMatcher, MatchOnSubsetOfFields) {
+    Cassette cassette = cassette_from(R"({"schema_version": 1, "match": {"on": ["method", "path"]},
+      "interactions": [{"id": "m", "request": {"method": "POST", "path": "/model", "json": {"a": 1}}, "response": {}}]})");
+    CassetteMatcher matcher(cassette);
+    EXPECT_NE(matcher.match(request("POST", "/model", R"({"totally": "different"})")).interaction, nullptr);
+}
+
+TEST(CassetteMatcher, SameRequestRecordedTwiceIsServedInOrder) {
+    Cassette cassette = cassette_from(R"({"schema_version": 1, "interactions": [
+      {"id": "first", "request": {"method": "GET", "path": "/n"}, "response": {"text": "1"}},
+      {"id": "second", "request": {"method": "GET", "path": "/n"}, "response": {"text": "2"}}]})");
+    CassetteMatcher matcher(cassette);
+    EXPECT_EQ(matcher.match(request("GET", "/n")).interaction->id, "first");
+    EXPECT_EQ(matcher.match(request("GET", "/n")).interaction->id, "second");
+    EXPECT_EQ(matcher.match(request("GET", "/n")).interaction, nullptr);
+}
+
+TEST(CassetteMatcher, TenThousandInteractionsAllFindTheirOwnMatch) {
+    Json doc = {{"schema_version", 1}, {"interactions", Json::array()}};
+    for (int i = 0; i < 10000; ++i) {
+        doc["interactions"].push_back({{"id", "i" + std::to_string(i)},
+                                       {"request", {{"method", "POST"}, {"path", "/t"}, {"json", {{"n", i}}}}},
+                                       {"response", {{"json", {{"n", i}}}}}});
+    }
+    Cassette cassette = cassette_from(doc.dump());
+    CassetteMatcher matcher(cassette);
+    for (int i = 9999; i >= 0; i -= 997) {
+        auto result = matcher.match(request("POST", "/t", Json{{"n", i}}.dump()));
+        ASSERT_NE(result.interaction, nullptr);
+        EXPECT_EQ(result.interaction->id, "i" + std::to_string(i));
+    }
+}
+
+TEST(Cassette, QueryStringIsDecoded) {
+    auto query = parse_query_string("q=a%20b&x=1+2&flag");
+    ASSERT_EQ(query.size(), 3u);
+    EXPECT_EQ(query[0].second, "a b");
+    EXPECT_EQ(query[1].second, "1 2");
+    EXPECT_EQ(query[2].first, "flag");
+}
+
+TEST(Cassette, ResponseBodyForms) {
+    Cassette cassette = cassette_from(R"({"schema_version": 1, "interactions": [
+      {"id": "b", "request": {"method": "GET", "path": "/b"}, "response": {"base64": "aGVsbG8="}},
+      {"id": "s", "request": {"method": "GET", "path": "/s"}, "response": {"sse": [{"data": "1"}, {"data": "[DONE]"}]}}]})");
+    EXPECT_EQ(cassette.interactions[0].response.body, "hello");
+    EXPECT_EQ(cassette.interactions[1].response.sse.size(), 2u);
+}
+
+TEST(Cassette, TwoBodyFormsAreAnError) {
+    EXPECT_THROW(cassette_from(R"({"schema_version": 1, "interactions": [
+      {"id": "b", "request": {"method": "GET", "path": "/b"}, "response": {"text": "x", "json": {}}}]})"),
+                 FixtureError);
+}
+
+}  // namespace
+}  // namespace agent_replay

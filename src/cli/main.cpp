@@ -1,5 +1,6 @@
 // agent-replay: a thin command line over the agent_replay library.
 #include <agent_replay/cassette_proxy.hpp>
+#include <agent_replay/reason_codes.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
@@ -147,6 +148,8 @@ int main(int argc, char** argv) {
     merge->add_option("--report-dir", merge_dir, "The report directory")->capture_default_str();
     merge->add_option("--suite-name", merge_suite, "Suite name in junit.xml")->capture_default_str();
 
+    CLI::App* reasons = app.add_subcommand("reasons", "Print the reason-code catalogue (the runbook table in README.md)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -158,6 +161,15 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_interrupt);
     try {
         if (*run) return run_command(run_args);
+        if (*reasons) {
+            std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");
+            for (const auto& info : reason_catalogue()) {
+                std::printf("| `%.*s` | %.*s | %.*s | %.*s |\n", static_cast<int>(info.code.size()), info.code.data(),
+                            static_cast<int>(info.check.size()), info.check.data(), static_cast<int>(info.meaning.size()),
+                            info.meaning.data(), static_cast<int>(info.remediation.size()), info.remediation.data());
+            }
+            return kExitPassed;
+        }
         if (*merge) {
             fs::path file = merge_report(merge_dir, merge_suite);
             std::printf("report: %s\n", fs::absolute(file).string().c_str());

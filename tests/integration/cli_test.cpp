@@ -121,3 +121,17 @@ TEST_F(Cli, FixtureRunnerListsFiltersAndMerges) {
 
 }  // namespace
 }  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+TEST(Readme, RunbookTableIsTheReasonCatalogue) {
+    std::string table;
+    ASSERT_EQ(testing_support::run_shell("'" + kCli + "' reasons", &table), 0);
+    std::string readme = testing_support::read_file(testing_support::source_dir() / "README.md");
+    EXPECT_NE(readme.find(table), std::string::npos)
+        << "README.md's reason table is stale: replace it with the output of `agent-replay reasons`";
+}
+
+}  // namespace
+}  // namespace agent_replay

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,12 +16,19 @@ namespace agent_replay::gtest {
 namespace fs = std::filesystem;
 namespace {
 
+// Set by SIGINT/SIGTERM: the running agent is stopped instead of orphaned
+// (it lives in its own process group, so the terminal's Ctrl-C never reaches it).
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) { g_interrupted = true; }
+
 class FixtureReplayTest : public testing::Test {
 public:
     FixtureReplayTest(fs::path fixture_dir, ReplayOptions options)
         : fixture_dir_(std::move(fixture_dir)), options_(std::move(options)) {}
 
     void TestBody() override {
+        if (g_interrupted) GTEST_SKIP() << "interrupted before this fixture started";
         FixtureResult result = replay_fixture(fixture_dir_, options_);
         std::printf("agent-replay: fixture_%s %s%s%s (run %s)\n", result.fixture_id.c_str(),
                     std::string(to_string(result.verdict)).c_str(), result.reasons.empty() ? "" : " ",
@@ -131,6 +140,9 @@ int fixture_test_main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     options.suite_dir = suite_dir;
+    options.replay.interrupt = &g_interrupted;
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
     options.replay.mode = *proxy_mode_from_string(mode);
     options.replay.report_dir = report_dir;
     for (const auto& assignment : set_env) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,8 +74,11 @@ ExecImage prepare_exec(const ProcessSpec& spec) {
     return image;
 }
 
-[[noreturn]] void exec_child(ExecImage& image, const Pipe& out, const Pipe& err, int status_fd) {
+[[noreturn]] void exec_child(ExecImage& image, const Pipe& out, const Pipe& err, int status_fd, pid_t runner) {
     setpgid(0, 0);
+    // If the runner dies without cleaning up (SIGKILL, crash), the agent goes with it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != runner) _exit(127);
     dup2(out.write_end, STDOUT_FILENO);
     dup2(err.write_end, STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
@@ -125,13 +129,14 @@ ProcessOutcome run_agent_process(const ProcessSpec& spec) {
         return outcome;
     }
     ExecImage image = prepare_exec(spec);
+    pid_t runner = getpid();
     Clock::time_point start = Clock::now();
     pid_t pid = fork();
     if (pid < 0) {
         outcome.start_error = std::string("fork failed: ") + std::strerror(errno);
         return outcome;
     }
-    if (pid == 0) exec_child(image, out, err, status.write_end);
+    if (pid == 0) exec_child(image, out, err, status.write_end, runner);
     setpgid(pid, pid);  // also in the parent, so the group exists before we might signal it
     close_fd(out.write_end);
     close_fd(err.write_end);

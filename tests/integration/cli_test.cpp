@@ -99,6 +99,19 @@ TEST_F(Cli, ReplayCommandFromJunitReproducesTheVerdict) {
     EXPECT_EQ(again["reasons"][0]["code"], "nonzero_exit");
 }
 
+TEST_F(Cli, InterruptStopsTheAgentAndStillWritesTheReport) {
+    std::string output;
+    std::string command = in_quotes(kCli) + " run --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_) +
+                          " --set-env TINY_AGENT_MODE=hang >/dev/null 2>&1 & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo $?";
+    ASSERT_EQ(run_shell(command, &output), 0);
+    EXPECT_EQ(output, "1\n");
+    EXPECT_EQ(verdict_of("good")["verdict"], "inconclusive");
+    EXPECT_TRUE(fs::exists(report_ / "junit.xml"));
+    std::string agent = (suite_ / "good" / "agent.py").string();
+    for (int i = 0; i < 50 && process_with_cmdline_exists(agent); ++i) usleep(100000);
+    EXPECT_FALSE(process_with_cmdline_exists(agent)) << "the interrupted agent survived";
+}
+
 TEST_F(Cli, FixtureRunnerListsFiltersAndMerges) {
     copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "second");
     std::string output;

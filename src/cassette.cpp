@@ -124,8 +124,10 @@ MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer
     }
     rules.ignore_json_paths = reader.optional_string_list("ignore_json_paths").value_or(std::vector<std::string>{});
     for (const auto& ignored : rules.ignore_json_paths) {
-        if (!ignored.empty() && ignored[0] != '/') {
-            throw reader.error("ignore_json_paths", "'" + ignored + "' is not a JSON pointer (must start with '/')");
+        try {
+            Json::json_pointer pointer(ignored);
+        } catch (const nlohmann::json::exception&) {
+            throw reader.error("ignore_json_paths", "'" + ignored + "' is not a JSON pointer (RFC 6901, e.g. \"/request_id\")");
         }
     }
     if (auto order = reader.optional_string("order"); order && *order != "any") {

@@ -11,6 +11,17 @@ namespace agent_replay {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr int kMaxTimeoutSeconds = 7 * 24 * 3600;
+
+// Throws unless `pointer` is a JSON pointer (RFC 6901) that nlohmann accepts.
+void check_pointer(JsonObjectReader& reader, const std::string& key, const std::string& pointer) {
+    try {
+        Json::json_pointer parsed(pointer);
+    } catch (const nlohmann::json::exception&) {
+        throw reader.error(key, "'" + pointer + "' is not a JSON pointer (RFC 6901: \"/a/0/b\", ~0 for ~, ~1 for /)");
+    }
+}
+
 // Fields of `agent` that suite.json and input.json may each set; input.json wins.
 struct AgentOverlay {
     std::optional<std::string> name;
@@ -43,6 +54,9 @@ AgentOverlay read_agent(JsonObjectReader& parent) {
     for (const auto& [name, value] : overlay.env) check_templates(reader, "env", value);
     if (overlay.cwd) check_templates(reader, "cwd", *overlay.cwd);
     overlay.timeout_seconds = reader.optional_number("timeout_seconds", 0.001);
+    if (overlay.timeout_seconds && *overlay.timeout_seconds > kMaxTimeoutSeconds) {
+        throw reader.error("timeout_seconds", "must be at most " + std::to_string(kMaxTimeoutSeconds) + " (a week)");
+    }
     reader.reject_unknown_keys();
     return overlay;
 }
@@ -177,16 +191,12 @@ ArtifactCheck read_artifact(const JsonDocument& doc, const std::string& pointer,
     if (const Json* equals = reader.find("json_equals")) {
         if (!equals->is_object()) throw reader.error("json_equals", "expected an object of JSON pointer -> value");
         for (const auto& [target, value] : equals->items()) {
-            if (!target.empty() && target[0] != '/') {
-                throw reader.error("json_equals", "'" + target + "' is not a JSON pointer");
-            }
+            check_pointer(reader, "json_equals", target);
             check.json_equals.emplace_back(target, value);
         }
     }
     check.json_exists = reader.optional_string_list("json_exists").value_or(std::vector<std::string>{});
-    for (const auto& target : check.json_exists) {
-        if (!target.empty() && target[0] != '/') throw reader.error("json_exists", "'" + target + "' is not a JSON pointer");
-    }
+    for (const auto& target : check.json_exists) check_pointer(reader, "json_exists", target);
     reader.reject_unknown_keys();
     return check;
 }
@@ -239,6 +249,9 @@ Contract load_contract(const fs::path& fixture_dir) {
     if (reader.has_object("budget")) {
         JsonObjectReader budget(doc, "/budget");
         contract.max_wall_seconds = budget.optional_number("max_wall_seconds", 0.001);
+        if (contract.max_wall_seconds && *contract.max_wall_seconds > kMaxTimeoutSeconds) {
+            throw budget.error("max_wall_seconds", "must be at most " + std::to_string(kMaxTimeoutSeconds) + " (a week)");
+        }
         budget.reject_unknown_keys();
     }
     reader.reject_unknown_keys();

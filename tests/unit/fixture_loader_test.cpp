@@ -153,6 +153,19 @@ TEST_F(FixtureLoader, IncludedCassettesAreMerged) {
     EXPECT_EQ(fixture.cassette.interactions[1].id, "shared-1");
 }
 
+TEST_F(FixtureLoader, BadJsonPointerIsAnError) {
+    write_file(fixture_ / "expected.json",
+               "{\"schema_version\": 1,\n \"artifacts\": [{\"path\": \"out.json\", \"json_exists\": [\"status\"]}]}");
+    FixtureError error = load_error();
+    EXPECT_EQ(error.where().line, 2u);
+    EXPECT_NE(error.message().find("not a JSON pointer"), std::string::npos) << error.what();
+}
+
+TEST_F(FixtureLoader, AbsurdTimeoutIsAnError) {
+    write_file(fixture_ / "input.json", R"({"schema_version": 1, "agent": {"command": ["true"], "timeout_seconds": 1e12}})");
+    EXPECT_NE(load_error().message().find("at most"), std::string::npos);
+}
+
 TEST_F(FixtureLoader, FixtureIdMustBeLowerCaseWords) {
     EXPECT_TRUE(is_valid_fixture_id("timeout_2"));
     EXPECT_FALSE(is_valid_fixture_id("Bad-Name"));

@@ -34,9 +34,12 @@ ensure_packages() {
 }
 
 # configure_and_build <build-dir> [extra cmake arguments...]
+# Builds everything, or only the targets listed in the BUILD_TARGETS array.
 configure_and_build() {
   local build_dir=$1
   shift
   cmake -S "$REPO_ROOT" -B "$build_dir" "$@" >/dev/null || die "cmake configure failed (build dir $build_dir)"
-  cmake --build "$build_dir" -j "$(nproc)" || die "build failed (build dir $build_dir)"
+  local targets=()
+  [[ -n "${BUILD_TARGETS[*]:-}" ]] && targets=(--target "${BUILD_TARGETS[@]}")
+  cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" || die "build failed (build dir $build_dir)"
 }

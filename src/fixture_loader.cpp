@@ -89,6 +89,8 @@ void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
 }
 
 std::string read_file_text(const fs::path& file, const JsonDocument& doc, const std::string& pointer) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) throw doc.error_at(pointer, "state file " + file.string() + " is missing or not a file");
     std::ifstream in(file, std::ios::binary);
     if (!in) throw doc.error_at(pointer, "cannot read state file " + file.string());
     std::ostringstream buffer;

@@ -42,9 +42,9 @@ std::string new_run_id() {
     return std::string("replay-") + stamp + "-" + hex;
 }
 
-// A directory given as "dir/" has an empty filename; normalise it away.
+// "dir/", "." and "../x" all name a directory whose last component is the id.
 fs::path normalised_dir(const fs::path& dir) {
-    fs::path out = dir.lexically_normal();
+    fs::path out = fs::absolute(dir).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();
     return out;
 }
@@ -55,10 +55,13 @@ void write_text(const fs::path& file, const std::string& text) {
 }
 
 // Proxy variables the agent may have inherited would send loopback requests
-// elsewhere; the proxy must see everything.
-void scrub_proxy_environment(std::map<std::string, std::string>& env) {
+// elsewhere; the proxy must see everything. In strict mode every proxy-aware
+// client is pointed at the cassette proxy, so a request to any other host is
+// seen (and blocked) instead of leaving the machine.
+void set_proxy_environment(std::map<std::string, std::string>& env, ProxyMode mode, const std::string& proxy_url) {
     for (const char* name : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}) {
-        env.erase(name);
+        if (mode == ProxyMode::strict) env[name] = proxy_url;
+        else env.erase(name);
     }
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost";
 }
@@ -68,7 +71,7 @@ ProcessSpec build_process_spec(const Fixture& fixture, const ReplayOptions& opti
     ProcessSpec spec;
     for (const auto& arg : fixture.input.agent.command) spec.argv.push_back(expand_templates(arg, values));
     spec.env = current_environment();
-    scrub_proxy_environment(spec.env);
+    set_proxy_environment(spec.env, options.mode, values.at("proxy_url"));
     for (const auto& [key, value] : fixture.input.agent.env) spec.env[key] = expand_templates(value, values);
     for (const auto& [key, value] : options.extra_env) spec.env[key] = value;
     spec.env["AGENT_REPLAY_PROXY_URL"] = values.at("proxy_url");

@@ -62,6 +62,18 @@ TEST_F(Cli, SingleFixturePassesWithExitZero) {
     EXPECT_TRUE(fs::exists(report_ / "junit.xml"));
 }
 
+TEST_F(Cli, FixtureGivenAsDotOrWithTrailingSlash) {
+    std::string output;
+    EXPECT_EQ(run_shell("cd " + in_quotes(suite_ / "good") + " && " + in_quotes(kCli) + " run --fixture . --report-dir " +
+                            in_quotes(report_) + " 2>&1",
+                        &output),
+              0)
+        << output;
+    EXPECT_EQ(verdict_of("good")["verdict"], "passed");
+    EXPECT_EQ(cli("run --fixture " + in_quotes(suite_ / "good") + "/ --report-dir " + in_quotes(report_), &output), 0)
+        << output;
+}
+
 TEST_F(Cli, BrokenFixtureDoesNotStopTheSuite) {
     copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "broken_json");
     write_file(suite_ / "broken_json" / "expected.json", "{\n  \"schema_version\": 1,\n  \"status\": passed\n}\n");

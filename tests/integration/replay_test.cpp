@@ -79,6 +79,17 @@ TEST_F(Replay, StrictModeStopsTheAgentAtTheFirstUnrecordedRequest) {
     EXPECT_LT(result.duration_seconds, 20.0);
 }
 
+TEST_F(Replay, StrictModeCatchesRequestsToOtherHostsThroughHttpProxy) {
+    options_.mode = ProxyMode::strict;
+    write_file(fixture_ / "input.json", R"JSON({"schema_version": 1, "agent": {"command": ["python3", "-c",
+      "import urllib.request\ntry:\n  urllib.request.urlopen('http://api.example.invalid/v1/x', timeout=5)\nexcept Exception as e:\n  print(e)"]}})JSON");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1})");
+    FixtureResult result = replay();
+    EXPECT_EQ(codes(result), std::vector<std::string>{"unrecorded_request"});
+    ASSERT_EQ(result.trace.size(), 1u);
+    EXPECT_NE(result.trace[0].path.find("api.example.invalid"), std::string::npos) << result.trace[0].path;
+}
+
 TEST_F(Replay, TimeoutKillsTheAgentAndItsChildren) {
     write_file(fixture_ / "expected.json", R"({"schema_version": 1, "budget": {"max_wall_seconds": 1}})");
     FixtureResult result = replay("hang");

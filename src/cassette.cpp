@@ -137,6 +137,32 @@ MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer
     return rules;
 }
 
+Fault parse_fault(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    Fault fault;
+    std::string kind = reader.required_string("kind");
+    if (kind == "status") fault.kind = FaultKind::status;
+    else if (kind == "delay") fault.kind = FaultKind::delay;
+    else if (kind == "reset") fault.kind = FaultKind::reset;
+    else if (kind == "malformed") fault.kind = FaultKind::malformed;
+    else if (kind == "truncate") fault.kind = FaultKind::truncate;
+    else throw reader.error("kind", "must be status, delay, reset, malformed or truncate, not \"" + kind + "\"");
+    fault.status = static_cast<int>(reader.optional_integer("status", 100).value_or(503));
+    if (fault.status > 599) throw reader.error("status", "must be an HTTP status between 100 and 599");
+    if (auto headers = reader.optional_string_map("headers")) {
+        for (const auto& [name, value] : *headers) fault.headers.emplace_back(name, value);
+    }
+    fault.body = read_body(reader, false).value_or("");
+    fault.delay_ms = static_cast<int>(reader.optional_integer("delay_ms", 0).value_or(0));
+    if (fault.kind == FaultKind::delay && fault.delay_ms == 0) throw reader.error("delay_ms", "a delay fault needs delay_ms > 0");
+    if (auto times = reader.optional_integer("times", 1)) fault.times = static_cast<int>(*times);
+    fault.probability = reader.optional_number("probability", 0);
+    if (fault.probability && *fault.probability > 1) throw reader.error("probability", "must be between 0 and 1");
+    fault.seed = static_cast<std::uint64_t>(reader.optional_integer("seed", 0).value_or(0));
+    reader.reject_unknown_keys();
+    return fault;
+}
+
 Interaction parse_interaction(const JsonDocument& doc, const std::string& pointer) {
     JsonObjectReader reader(doc, pointer);
     Interaction interaction;
@@ -152,12 +178,23 @@ Interaction parse_interaction(const JsonDocument& doc, const std::string& pointe
         else if (repeat->is_number_integer() && repeat->get<int>() >= 1) interaction.repeat = repeat->get<int>();
         else throw reader.error("repeat", "must be a positive integer or \"any\"");
     }
-    if (reader.find("fault")) throw reader.error("fault", "fault injection is not supported by this version");
+    if (reader.has_object("fault")) interaction.fault = parse_fault(doc, reader.pointer_of("fault"));
     reader.reject_unknown_keys();
     return interaction;
 }
 
 }  // namespace
+
+std::string_view to_string(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::status: return "status";
+        case FaultKind::delay: return "delay";
+        case FaultKind::reset: return "reset";
+        case FaultKind::malformed: return "malformed";
+        case FaultKind::truncate: return "truncate";
+    }
+    return "status";
+}
 
 std::vector<std::pair<std::string, std::string>> parse_query_string(const std::string& query) {
     std::vector<std::pair<std::string, std::string>> out;

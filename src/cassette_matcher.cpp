@@ -25,8 +25,13 @@ Json query_as_json(const std::vector<std::pair<std::string, std::string>>& query
 
 }  // namespace
 
-CassetteMatcher::CassetteMatcher(const Cassette& cassette) : cassette_(cassette), uses_(cassette.interactions.size(), 0) {
+CassetteMatcher::CassetteMatcher(const Cassette& cassette)
+    : cassette_(cassette),
+      uses_(cassette.interactions.size(), 0),
+      fault_hits_(cassette.interactions.size(), 0),
+      fault_rng_(cassette.interactions.size(), 0) {
     for (std::size_t i = 0; i < cassette.interactions.size(); ++i) {
+        if (cassette.interactions[i].fault) fault_rng_[i] = cassette.interactions[i].fault->seed;
         const RecordedRequest& request = cassette.interactions[i].request;
         index_[key_of(request.method, request.path, request.query, request.body)].push_back(i);
     }
@@ -80,11 +85,30 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
                     });
                 if (!headers_match) continue;
             }
+            if (interaction.fault && fault_fires(i)) {
+                ++fault_hits_[i];
+                if (interaction.fault->kind == FaultKind::delay) ++uses_[i];
+                return MatchResult{&interaction, &*interaction.fault, nullptr};
+            }
             ++uses_[i];
-            return MatchResult{&interaction, nullptr};
+            return MatchResult{&interaction, nullptr, nullptr};
         }
     }
-    return MatchResult{nullptr, explain_miss(request, key)};
+    return MatchResult{nullptr, nullptr, explain_miss(request, key)};
+}
+
+// splitmix64: tiny, well-distributed and identical on every platform, unlike
+// the standard distributions, so a seed means the same fault sequence everywhere.
+bool CassetteMatcher::fault_fires(std::size_t index) {
+    const Fault& fault = *cassette_.interactions[index].fault;
+    if (fault.times && fault_hits_[index] >= *fault.times) return false;
+    if (!fault.probability) return true;
+    std::uint64_t z = (fault_rng_[index] += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    double draw = static_cast<double>(z >> 11) * 0x1.0p-53;
+    return draw < *fault.probability;
 }
 
 // Names the recorded interaction that differs from the request in the fewest

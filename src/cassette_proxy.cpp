@@ -3,8 +3,14 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace agent_replay {
@@ -72,6 +78,89 @@ void serve_recorded(const RecordedResponse& recorded, httplib::Response& res) {
     });
 }
 
+// cpp-httplib does not hand handlers their socket; find it by its two ports
+// and shut it down with a zero linger so the client sees a reset, not a reply.
+void reset_connection(int local_port, int remote_port) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::atoi(entry.path().filename().c_str());
+        sockaddr_storage local{}, peer{};
+        socklen_t local_size = sizeof local, peer_size = sizeof peer;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) continue;
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) continue;
+        if (local.ss_family != AF_INET || peer.ss_family != AF_INET) continue;
+        if (ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port) != local_port) continue;
+        if (ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) != remote_port) continue;
+        linger abort_on_close{1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+        shutdown(fd, SHUT_RDWR);
+        return;
+    }
+}
+
+// Serves the first half of the recorded response, then drops the connection.
+void serve_truncated(const RecordedResponse& recorded, httplib::Response& res) {
+    res.status = recorded.status;
+    std::string content_type = content_type_of(recorded);
+    if (!recorded.sse.empty()) {
+        auto events = std::make_shared<std::vector<SseEvent>>(recorded.sse);
+        res.set_chunked_content_provider(content_type, [events](size_t, httplib::DataSink& sink) {
+            std::size_t half = std::max<std::size_t>(1, events->size() / 2);
+            for (std::size_t i = 0; i < half && i < events->size(); ++i) {
+                std::string chunk = encode_sse((*events)[i]);
+                sink.write(chunk.data(), chunk.size());
+            }
+            return false;  // abort: the stream ends without its last events
+        });
+        return;
+    }
+    auto body = std::make_shared<std::string>(recorded.body);
+    res.set_content_provider(body->size(), content_type, [body](size_t offset, size_t, httplib::DataSink& sink) {
+        std::size_t half = body->size() / 2;
+        if (offset < half) sink.write(body->data() + offset, half - offset);
+        return false;  // fewer bytes than Content-Length promised
+    });
+}
+
+void serve_fault(const Fault& fault, const RecordedResponse& recorded, const httplib::Request& req,
+                 httplib::Response& res) {
+    switch (fault.kind) {
+        case FaultKind::status: {
+            res.status = fault.status;
+            std::string content_type = "application/json";
+            for (const auto& [name, value] : fault.headers) {
+                std::string lower = name;
+                std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+                if (lower == "content-type") content_type = value;
+                else res.set_header(name, value);
+            }
+            std::string body = !fault.body.empty() ? fault.body
+                                                   : Json{{"error", {{"type", "injected_fault"},
+                                                                     {"message", "agent-replay injected HTTP " +
+                                                                                     std::to_string(fault.status)}}}}
+                                                         .dump();
+            res.set_content(body, content_type);
+            return;
+        }
+        case FaultKind::delay:
+            std::this_thread::sleep_for(std::chrono::milliseconds(fault.delay_ms));
+            serve_recorded(recorded, res);
+            return;
+        case FaultKind::reset:
+            reset_connection(req.local_port, req.remote_port);
+            res.status = 500;
+            return;
+        case FaultKind::malformed:
+            res.status = recorded.status;
+            // An unterminated JSON object: invalid whatever the recorded body was.
+            res.set_content("{\"agent_replay_malformed\": " + recorded.body.substr(0, recorded.body.size() / 2),
+                            content_type_of(recorded));
+            return;
+        case FaultKind::truncate:
+            serve_truncated(recorded, res);
+            return;
+    }
+}
+
 }  // namespace
 
 std::string_view to_string(ProxyMode mode) { return mode == ProxyMode::strict ? "strict" : "cassette"; }
@@ -127,7 +216,9 @@ void CassetteProxy::start() {
         request.body = req.body;
 
         MatchResult result = matcher_.match(request);
-        if (result.interaction) {
+        if (result.fault) {
+            serve_fault(*result.fault, result.interaction->response, req, res);
+        } else if (result.interaction) {
             serve_recorded(result.interaction->response, res);
         } else {
             Json body = {{"error", "unrecorded_request"},
@@ -150,6 +241,7 @@ void CassetteProxy::start() {
         event.status = res.status;
         event.latency_ms = ms_between(arrived, Clock::now());
         event.miss = result.miss;
+        if (result.fault) event.fault = std::string(to_string(result.fault->kind));
 
         std::function<void()> violation;
         {

@@ -30,9 +30,16 @@ behaves like the fixed agent:
                     ("telemetry") and ignores any error from it; exit 0.
   hang              after the model call, forks a grandchild that sleeps
                     600 s, then sleeps 600 s itself; writes nothing.
+  no_retry          gives up at the first 429/5xx, reset or broken response
+                    instead of retrying with backoff; exit 3.
+
+Retries (fixed agent): a 429, 502, 503 or 504, a dropped connection or an
+unparseable response is retried up to 3 more times, waiting Retry-After
+(at most 2 s) or 0.1 s, 0.2 s, 0.4 s.
 """
 
 import argparse
+import http.client
 import json
 import os
 import sys
@@ -48,7 +55,10 @@ BUGS = (
     "touch_forbidden",
     "extra_call",
     "hang",
+    "no_retry",
 )
+RETRYABLE_STATUSES = (429, 502, 503, 504)
+MAX_ATTEMPTS = 4
 
 SYSTEM_PROMPT = "You write short research summaries and cite sources."
 SEARCH_LIMIT = 3
@@ -57,6 +67,9 @@ HTTP_TIMEOUT_SECONDS = 10
 
 class AgentError(Exception):
     """A failure that ends the run with a message and an exit code."""
+
+    retryable = False
+    retry_after = None
 
     def __init__(self, message, code):
         super().__init__(message)
@@ -147,21 +160,48 @@ def http_request(method, url, body=None):
             status = resp.status
             raw = resp.read()
     except urllib.error.HTTPError as exc:
-        raise AgentError("%s %s failed: HTTP status %d" % (method, url, exc.code), 3)
-    except (urllib.error.URLError, OSError) as exc:
-        raise AgentError("%s %s failed: network error: %s" % (method, url, exc), 3)
+        error = AgentError("%s %s failed: HTTP status %d" % (method, url, exc.code), 3)
+        error.retryable = exc.code in RETRYABLE_STATUSES
+        error.retry_after = exc.headers.get("Retry-After") if exc.headers else None
+        raise error
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        error = AgentError("%s %s failed: network error: %s" % (method, url, exc), 3)
+        error.retryable = True
+        raise error
     if status >= 400:
         raise AgentError("%s %s failed: HTTP status %d" % (method, url, status), 3)
     try:
         return status, (json.loads(raw.decode("utf-8")) if raw else None)
     except ValueError as exc:
-        raise AgentError("%s %s: invalid JSON response (status %d): %s"
-                         % (method, url, status, exc), 3)
+        error = AgentError("%s %s: invalid JSON response (status %d): %s"
+                           % (method, url, status, exc), 3)
+        error.retryable = True
+        raise error
 
 
-def search(search_base, topic):
+def backoff_seconds(error, attempt):
+    """Retry-After when the server gave one (capped), else exponential backoff."""
+    try:
+        return min(float(error.retry_after), 2.0)
+    except (TypeError, ValueError):
+        return 0.1 * (2 ** attempt)
+
+
+def http_request_with_retries(method, url, body=None, bug=None):
+    """http_request, retrying transient failures (the no_retry bug does not)."""
+    attempts = 1 if bug == "no_retry" else MAX_ATTEMPTS
+    for attempt in range(attempts):
+        try:
+            return http_request(method, url, body)
+        except AgentError as error:
+            if not error.retryable or attempt + 1 == attempts:
+                raise
+            time.sleep(backoff_seconds(error, attempt))
+
+
+def search(search_base, topic, bug=None):
     """Step 1: returns the list of hit paths."""
-    _, payload = http_request("POST", search_base + "/query", build_search_body(topic))
+    _, payload = http_request_with_retries("POST", search_base + "/query", build_search_body(topic), bug)
     hits = (payload or {}).get("hits", [])
     return [hit["path"] for hit in hits]
 
@@ -174,10 +214,10 @@ def send_telemetry(search_base):
         pass
 
 
-def complete(model_base, model, topic, sources):
+def complete(model_base, model, topic, sources, bug=None):
     """Step 3: returns choices[0].message.content."""
     url = model_base + "/v1/chat/completions"
-    _, payload = http_request("POST", url, build_model_body(model, topic, sources))
+    _, payload = http_request_with_retries("POST", url, build_model_body(model, topic, sources), bug)
     try:
         return payload["choices"][0]["message"]["content"]
     except (TypeError, KeyError, IndexError):
@@ -256,11 +296,11 @@ def run(argv):
     model_base = require_env("MODEL_BASE_URL")
 
     topic, model = read_task(workspace)
-    paths = search(search_base, topic)
+    paths = search(search_base, topic, bug)
     if bug == "extra_call":
         send_telemetry(search_base)
     sources = read_sources(workspace, paths)
-    summary = complete(model_base, model, topic, sources)
+    summary = complete(model_base, model, topic, sources, bug)
 
     if bug == "hang":
         hang_forever()

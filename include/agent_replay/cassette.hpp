@@ -2,9 +2,11 @@
 // Recorded HTTP interactions (tool_cassettes.json, SPEC §2) as plain data.
 #include <agent_replay/json_document.hpp>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +34,24 @@ struct RecordedResponse {
     int chunk_delay_ms = 0;
 };
 
+// A failure the proxy injects instead of (or before) the recorded response:
+// the chaos an agent must survive. Deterministic: `times` fires on the first N
+// matches; `probability` draws from a generator seeded with `seed`.
+enum class FaultKind { status, delay, reset, malformed, truncate };
+
+struct Fault {
+    FaultKind kind = FaultKind::status;
+    int status = 503;                                          // kind status
+    std::vector<std::pair<std::string, std::string>> headers;  // kind status, e.g. retry-after
+    std::string body;                                          // kind status; "" = a JSON error body
+    int delay_ms = 0;                                          // kind delay
+    std::optional<int> times;                                  // nullopt with no probability: always
+    std::optional<double> probability;
+    std::uint64_t seed = 0;
+};
+
+std::string_view to_string(FaultKind kind);
+
 struct Interaction {
     std::string id;
     std::string tool;
@@ -39,6 +59,7 @@ struct Interaction {
     RecordedRequest request;
     RecordedResponse response;
     std::optional<int> repeat = 1;  // nullopt = any number of times
+    std::optional<Fault> fault;
 };
 
 // Which parts of a request must be equal for an interaction to match.

@@ -22,6 +22,7 @@ struct IncomingRequest {
 
 struct MatchResult {
     const Interaction* interaction = nullptr;  // nullptr on a miss
+    const Fault* fault = nullptr;              // set when this match gets the interaction's fault
     // On a miss: {"closest": id|null, "differences": [{"field", "recorded", "received"}...]}
     Json miss;
 };
@@ -30,7 +31,10 @@ class CassetteMatcher {
 public:
     explicit CassetteMatcher(const Cassette& cassette);
 
-    // Matches and consumes one use of an interaction (honouring `repeat`). Thread-safe.
+    // Matches and consumes one use of an interaction (honouring `repeat`).
+    // A fault that fires does not consume a use (the agent never got the
+    // recorded response), except `delay`, which is served after waiting.
+    // Thread-safe; the same request sequence gives the same faults.
     MatchResult match(const IncomingRequest& request);
 
     // Ids of interactions that were never matched, in cassette order.
@@ -46,7 +50,11 @@ private:
     const Cassette& cassette_;
     std::unordered_map<std::string, std::vector<std::size_t>> index_;
     mutable std::mutex mutex_;
+    bool fault_fires(std::size_t index);
+
     std::vector<int> uses_;
+    std::vector<int> fault_hits_;
+    std::vector<std::uint64_t> fault_rng_;  // splitmix64 state per interaction
 };
 
 }  // namespace agent_replay

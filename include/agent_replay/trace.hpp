@@ -18,6 +18,7 @@ struct TraceEvent {
     std::optional<std::string> interaction_id;  // nullopt: unrecorded
     int status = 0;
     double latency_ms = 0;
+    std::string fault;              // kind of the injected fault, "" if none
     nlohmann::json miss = nullptr;  // for unrecorded requests: closest interaction and differences
 };
 

@@ -119,3 +119,72 @@ TEST_F(CassetteProxyTest, KeepAliveClientMakesManyRequests) {
 
 }  // namespace
 }  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+const char* kFaultCassette = R"({"schema_version": 1, "interactions": [
+  {"id": "busy", "request": {"method": "GET", "path": "/busy"}, "response": {"json": {"ok": true}},
+   "fault": {"kind": "status", "status": 503, "times": 1, "headers": {"Retry-After": "2"}}},
+  {"id": "slow", "request": {"method": "GET", "path": "/slow"}, "response": {"text": "late"},
+   "fault": {"kind": "delay", "delay_ms": 300}},
+  {"id": "reset", "request": {"method": "GET", "path": "/reset"}, "response": {"text": "never"}, "fault": {"kind": "reset"}},
+  {"id": "bad", "request": {"method": "GET", "path": "/bad"}, "response": {"json": {"a": [1, 2, 3]}},
+   "fault": {"kind": "malformed"}},
+  {"id": "cut", "request": {"method": "GET", "path": "/cut"}, "response": {"text": "0123456789abcdefghij"},
+   "fault": {"kind": "truncate"}}
+]})";
+
+class ProxyFaults : public ::testing::Test {
+protected:
+    void SetUp() override {
+        proxy_.start();
+        client_ = std::make_unique<httplib::Client>(proxy_.url());
+        client_->set_read_timeout(5, 0);
+    }
+    Cassette cassette_ = parse_cassette(JsonDocument::parse(kFaultCassette, "c.json"));
+    CassetteProxy proxy_{cassette_, {}, ProxyMode::cassette};
+    std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ProxyFaults, StatusFaultThenTheRecordedResponse) {
+    auto first = client_->Get("/busy");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->status, 503);
+    EXPECT_EQ(first->get_header_value("Retry-After"), "2");
+    auto second = client_->Get("/busy");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->status, 200);
+    auto trace = proxy_.trace();
+    ASSERT_EQ(trace.size(), 2u);
+    EXPECT_EQ(trace[0].fault, "status");
+    EXPECT_EQ(trace[0].status, 503);
+    EXPECT_EQ(trace[1].fault, "");
+}
+
+TEST_F(ProxyFaults, DelayFaultServesAfterWaiting) {
+    auto start = std::chrono::steady_clock::now();
+    auto res = client_->Get("/slow");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body, "late");
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+}
+
+TEST_F(ProxyFaults, ResetFaultClosesWithoutAResponse) {
+    auto res = client_->Get("/reset");
+    EXPECT_FALSE(res) << "got status " << res->status;
+}
+
+TEST_F(ProxyFaults, MalformedFaultIsInvalidJson) {
+    auto res = client_->Get("/bad");
+    ASSERT_TRUE(res);
+    EXPECT_TRUE(Json::parse(res->body, nullptr, false).is_discarded()) << res->body;
+}
+
+TEST_F(ProxyFaults, TruncateFaultCutsTheBody) {
+    auto res = client_->Get("/cut");
+    EXPECT_TRUE(!res || res->body.size() < 20u);
+}
+
+}  // namespace
+}  // namespace agent_replay

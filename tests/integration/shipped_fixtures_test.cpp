@@ -16,17 +16,21 @@ using namespace testing_support;
 
 struct ShippedCase {
     std::string fixture;
-    std::string bug;  // RESEARCH_AGENT_BUG of examples/research_agent/agent.py
-    std::string code;
+    std::string bug;              // RESEARCH_AGENT_BUG of examples/research_agent/agent.py
+    std::set<std::string> codes;  // exactly the reason codes the bug must produce
+    std::string failure_class;    // notes.json
 };
 
 const std::vector<ShippedCase> kCases = {
-    {"missing_artifact_ref", "missing_artifact", "missing_artifact_ref"},
-    {"empty_output", "empty_output", "empty_output"},
-    {"schema_mismatch", "bad_schema", "schema_mismatch"},
-    {"forbidden_mutation", "touch_forbidden", "forbidden_mutation"},
-    {"unrecorded_request", "extra_call", "unrecorded_request"},
-    {"timeout", "hang", "timeout"},
+    {"missing_artifact_ref", "missing_artifact", {"missing_artifact_ref"}, "missing_artifact_ref"},
+    {"empty_output", "empty_output", {"empty_output"}, "empty_output"},
+    {"schema_mismatch", "bad_schema", {"schema_mismatch"}, "schema_mismatch"},
+    {"forbidden_mutation", "touch_forbidden", {"forbidden_mutation"}, "forbidden_mutation"},
+    {"unrecorded_request", "extra_call", {"unrecorded_request"}, "unrecorded_request"},
+    {"timeout", "hang", {"timeout"}, "timeout"},
+    // Fault fixtures: the agent without retries gives up (exit 3) and writes nothing.
+    {"retry_on_503", "no_retry", {"nonzero_exit", "missing_artifact_ref"}, "nonzero_exit"},
+    {"retry_truncated_model", "no_retry", {"nonzero_exit", "missing_artifact_ref"}, "nonzero_exit"},
 };
 
 void PrintTo(const ShippedCase& c, std::ostream* out) { *out << c.fixture << " with bug " << c.bug; }
@@ -56,12 +60,12 @@ TEST_P(ShippedFixture, PassesAgainstTheFixedAgent) {
 TEST_P(ShippedFixture, FailsAgainstTheBrokenAgentWithExactlyItsReasonCode) {
     FixtureResult result = replay(GetParam().bug);
     EXPECT_EQ(result.verdict, Verdict::failed);
-    EXPECT_EQ(codes(result), std::set<std::string>{GetParam().code}) << Json(result.reasons).dump(2);
+    EXPECT_EQ(codes(result), GetParam().codes) << Json(result.reasons).dump(2);
 }
 
 TEST_P(ShippedFixture, NotesNameTheClassItProtects) {
     Fixture fixture = load_fixture(shipped_suite() / GetParam().fixture, source_dir());
-    EXPECT_EQ(fixture.notes.failure_class, GetParam().code);
+    EXPECT_EQ(fixture.notes.failure_class, GetParam().failure_class);
     ASSERT_TRUE(fixture.notes.proof_broken.has_value());
     EXPECT_EQ(fixture.notes.proof_broken->ref, "RESEARCH_AGENT_BUG=" + GetParam().bug);
 }
@@ -75,6 +79,17 @@ TEST(ShippedSuite, EveryShippedFixtureIsCoveredAbove) {
     for (const auto& dir : list_fixture_dirs(shipped_suite())) {
         EXPECT_TRUE(covered.count(dir.filename().string())) << dir << " has no broken-agent test";
     }
+}
+
+TEST(ShippedSuite, FaultFixturesSeeTheInjectedFaultsInTheTrace) {
+    TempDir dir;
+    ReplayOptions options;
+    options.report_dir = dir.path() / "report";
+    FixtureResult result = replay_fixture(shipped_suite() / "retry_on_503", options);
+    ASSERT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    std::vector<std::string> faults;
+    for (const auto& event : result.trace) faults.push_back(event.fault);
+    EXPECT_EQ(faults, (std::vector<std::string>{"status", "status", "", ""}));
 }
 
 TEST(ShippedSuite, HangingAgentLeavesNoProcessBehind) {

@@ -140,3 +140,58 @@ TEST(Cassette, TwoBodyFormsAreAnError) {
 
 }  // namespace
 }  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+std::string fault_sequence(std::uint64_t seed, int requests) {
+    Cassette cassette = parse_cassette(JsonDocument::parse(
+        R"({"schema_version": 1, "interactions": [{"id": "flaky", "request": {"method": "GET", "path": "/f"},
+            "response": {"text": "ok"}, "repeat": "any",
+            "fault": {"kind": "status", "status": 503, "probability": 0.3, "seed": )" +
+            std::to_string(seed) + "}}]}",
+        "c.json"));
+    CassetteMatcher matcher(cassette);
+    std::string sequence;
+    for (int i = 0; i < requests; ++i) {
+        sequence += matcher.match(IncomingRequest{"GET", "/f", {}, {}, ""}).fault ? 'F' : '.';
+    }
+    return sequence;
+}
+
+TEST(CassetteFaults, SameSeedSameSequenceAcrossRuns) {
+    std::string first = fault_sequence(42, 200);
+    for (int run = 0; run < 100; ++run) ASSERT_EQ(fault_sequence(42, 200), first) << "run " << run;
+    EXPECT_NE(fault_sequence(43, 200), first);
+    auto fired = std::count(first.begin(), first.end(), 'F');
+    EXPECT_GT(fired, 30);   // about 60 of 200 at p = 0.3
+    EXPECT_LT(fired, 100);
+}
+
+TEST(CassetteFaults, TimesFiresFirstNAndDoesNotConsumeTheRecording) {
+    Cassette cassette = parse_cassette(JsonDocument::parse(
+        R"({"schema_version": 1, "interactions": [{"id": "s", "request": {"method": "POST", "path": "/s"},
+            "response": {"text": "ok"}, "fault": {"kind": "status", "status": 429, "times": 2,
+            "headers": {"retry-after": "1"}}}]})",
+        "c.json"));
+    CassetteMatcher matcher(cassette);
+    IncomingRequest post{"POST", "/s", {}, {}, ""};
+    EXPECT_NE(matcher.match(post).fault, nullptr);
+    EXPECT_NE(matcher.match(post).fault, nullptr);
+    auto third = matcher.match(post);
+    ASSERT_NE(third.interaction, nullptr) << "the two faulted attempts did not use up repeat: 1";
+    EXPECT_EQ(third.fault, nullptr);
+    EXPECT_EQ(matcher.match(post).interaction, nullptr);
+}
+
+TEST(CassetteFaults, BadFaultsAreFixtureErrors) {
+    for (const char* fault : {R"({"kind": "explode"})", R"({"kind": "delay"})", R"({"kind": "status", "probability": 2})",
+                              R"({"kind": "status", "times": 0})", R"({"kind": "status", "oops": 1})"}) {
+        std::string text = R"({"schema_version": 1, "interactions": [{"id": "s", "request": {"method": "GET", "path": "/s"},
+            "response": {}, "fault": )" + std::string(fault) + "}]}";
+        EXPECT_THROW(parse_cassette(JsonDocument::parse(text, "c.json")), FixtureError) << fault;
+    }
+}
+
+}  // namespace
+}  // namespace agent_replay

@@ -192,7 +192,7 @@ std::string CassetteProxy::tool_for(const std::string& path, const Interaction* 
     return "";
 }
 
-void CassetteProxy::start() {
+void CassetteProxy::start(int port) {
     server_ = std::make_unique<httplib::Server>();
     // Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK.
     server_->set_tcp_nodelay(true);
@@ -263,8 +263,15 @@ void CassetteProxy::start() {
     server_->Delete(any, handler);
     server_->Options(any, handler);
 
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    if (port_ <= 0) throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1 on an ephemeral port");
+    if (port > 0) {
+        if (!server_->bind_to_port("127.0.0.1", port)) {
+            throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1:" + std::to_string(port) + " (in use?)");
+        }
+        port_ = port;
+    } else {
+        port_ = server_->bind_to_any_port("127.0.0.1");
+        if (port_ <= 0) throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1 on an ephemeral port");
+    }
     started_ = Clock::now();
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     // Connections already queue in the kernel, but stop() only works once the

@@ -35,8 +35,9 @@ public:
     CassetteProxy(const CassetteProxy&) = delete;
     CassetteProxy& operator=(const CassetteProxy&) = delete;
 
-    // Binds 127.0.0.1:0 and starts serving. Throws std::runtime_error if it cannot.
-    void start();
+    // Binds 127.0.0.1:`port` (0 = an ephemeral port) and starts serving.
+    // Throws std::runtime_error if it cannot.
+    void start(int port = 0);
     void stop();
 
     // "http://127.0.0.1:<port>"

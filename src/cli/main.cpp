@@ -1,6 +1,7 @@
 // agent-replay: a thin command line over the agent_replay library.
 #include <agent_replay/cassette_proxy.hpp>
 #include <agent_replay/reason_codes.hpp>
+#include <agent_replay/serve_session.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
@@ -115,6 +116,37 @@ int run_command(const RunArguments& args) {
     return kExitPassed;
 }
 
+struct ServeArguments {
+    std::string fixture;
+    std::string mode = "cassette";
+    int port = 0;
+    std::string workspace = "agent-replay-serve-workspace";
+};
+
+int serve_command(const ServeArguments& args) {
+    ServeSession session(args.fixture, *proxy_mode_from_string(args.mode), args.port, args.workspace);
+    std::printf("agent-replay: serving %s (%s mode) at %s\n", args.fixture.c_str(), args.mode.c_str(),
+                session.url().c_str());
+    std::printf("workspace (state materialised): %s\n", session.workspace().string().c_str());
+    std::printf("Run your agent with:\n");
+    for (const auto& line : session.export_lines()) std::printf("  %s\n", line.c_str());
+    std::printf("Press Ctrl-C to stop and see the trace.\n");
+    std::fflush(stdout);
+    while (!g_interrupted) usleep(50 * 1000);
+    Json findings = session.finish();
+    std::printf("\n%zu request(s):\n", findings["trace"].size());
+    for (const auto& event : findings["trace"]) {
+        std::printf("  %s %s -> %d %s%s\n", event["method"].get<std::string>().c_str(),
+                    event["path"].get<std::string>().c_str(), event["status"].get<int>(),
+                    event["interaction_id"].is_string() ? event["interaction_id"].get<std::string>().c_str() : "UNRECORDED",
+                    event.contains("fault") ? (" (fault: " + event["fault"].get<std::string>() + ")").c_str() : "");
+    }
+    std::printf("unrecorded requests: %zu\n", findings["unrecorded"].size());
+    for (const auto& request : findings["unrecorded"]) std::printf("  %s\n", request.dump().c_str());
+    std::printf("unused interactions: %s\n", findings["unused_interactions"].dump().c_str());
+    return findings["unrecorded"].empty() ? kExitPassed : kExitFailed;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,6 +180,18 @@ int main(int argc, char** argv) {
     merge->add_option("--report-dir", merge_dir, "The report directory")->capture_default_str();
     merge->add_option("--suite-name", merge_suite, "Suite name in junit.xml")->capture_default_str();
 
+    ServeArguments serve_args;
+    CLI::App* serve = app.add_subcommand(
+        "serve", "Run one fixture's cassette proxy alone and print the environment to point an agent at it");
+    serve->add_option("--fixture", serve_args.fixture, "The fixture directory")->required();
+    serve->add_option("--port", serve_args.port, "Port on 127.0.0.1 (default: an ephemeral one)")
+        ->check(CLI::Range(0, 65535));
+    serve->add_option("--mode", serve_args.mode, "Proxy mode: cassette or strict")
+        ->check(CLI::IsMember({"cassette", "strict"}))
+        ->capture_default_str();
+    serve->add_option("--workspace", serve_args.workspace, "Where the fixture state is materialised")
+        ->capture_default_str();
+
     CLI::App* reasons = app.add_subcommand("reasons", "Print the reason-code catalogue (the runbook table in README.md)");
 
     try {
@@ -161,6 +205,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_interrupt);
     try {
         if (*run) return run_command(run_args);
+        if (*serve) return serve_command(serve_args);
         if (*reasons) {
             std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");
             for (const auto& info : reason_catalogue()) {

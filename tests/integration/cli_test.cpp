@@ -124,6 +124,26 @@ TEST_F(Cli, InterruptStopsTheAgentAndStillWritesTheReport) {
     EXPECT_FALSE(process_with_cmdline_exists(agent)) << "the interrupted agent survived";
 }
 
+TEST_F(Cli, ServeRunsTheProxyAloneAndReportsOnCtrlC) {
+    std::string script = in_quotes(kCli) + " serve --fixture " + in_quotes(suite_ / "good") + " --workspace " +
+                         in_quotes(dir_.path() / "ws") + R"SH( > serve.out 2>&1 & pid=$!
+for i in $(seq 100); do grep -q '^  export ECHO_BASE_URL=' serve.out && break; sleep 0.1; done
+url=$(sed -n 's/^  export ECHO_BASE_URL=//p' serve.out)
+python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + '/echo?a=1&b=2').read().decode())" "$url"
+python3 -c "import sys, urllib.request
+try: urllib.request.urlopen(sys.argv[1] + '/nope')
+except Exception as e: print(e)" "$url"
+kill -INT $pid; wait $pid; echo "exit=$?"; cat serve.out)SH";
+    std::string output;
+    ASSERT_EQ(run_shell("cd " + in_quotes(dir_.path()) + "; " + script, &output), 0);
+    EXPECT_NE(output.find("{\"value\":\"hello\"}"), std::string::npos) << output;
+    EXPECT_NE(output.find("HTTP Error 599"), std::string::npos) << output;
+    EXPECT_NE(output.find("exit=1"), std::string::npos) << "an unrecorded request makes serve exit 1\n" << output;
+    EXPECT_NE(output.find("GET /tools/echo -> 200 echo-1"), std::string::npos) << output;
+    EXPECT_NE(output.find("unrecorded requests: 1"), std::string::npos) << output;
+    EXPECT_TRUE(fs::exists(dir_.path() / "ws" / "keep.txt")) << "the fixture state is materialised";
+}
+
 TEST_F(Cli, FixtureRunnerListsFiltersAndMerges) {
     copy_tree(inputs_dir() / "minimal_suite" / "echo", suite_ / "second");
     std::string output;

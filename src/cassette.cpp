@@ -123,11 +123,14 @@ MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer
         }
     }
     rules.ignore_json_paths = reader.optional_string_list("ignore_json_paths").value_or(std::vector<std::string>{});
-    for (const auto& ignored : rules.ignore_json_paths) {
+    rules.redact_json_paths = reader.optional_string_list("redact_json_paths").value_or(std::vector<std::string>{});
+    std::vector<std::string> pointers = rules.ignore_json_paths;
+    pointers.insert(pointers.end(), rules.redact_json_paths.begin(), rules.redact_json_paths.end());
+    for (const auto& ignored : pointers) {
         try {
             Json::json_pointer pointer(ignored);
         } catch (const nlohmann::json::exception&) {
-            throw reader.error("ignore_json_paths", "'" + ignored + "' is not a JSON pointer (RFC 6901, e.g. \"/request_id\")");
+            throw reader.error("match", "'" + ignored + "' is not a JSON pointer (RFC 6901, e.g. \"/request_id\")");
         }
     }
     if (auto order = reader.optional_string("order"); order && *order != "any") {
@@ -232,6 +235,72 @@ Cassette parse_cassette(const JsonDocument& doc) {
     }
     reader.reject_unknown_keys();
     return cassette;
+}
+
+namespace {
+
+// A body as the most readable form that round-trips: JSON, else text, else base64.
+void write_body(Json& out, const std::string& body) {
+    if (body.empty()) return;
+    Json parsed = Json::parse(body, nullptr, false);
+    if (!parsed.is_discarded()) {
+        out["json"] = parsed;
+        return;
+    }
+    try {
+        (void)Json(body).dump();  // throws for invalid UTF-8
+        out["text"] = body;
+    } catch (const nlohmann::json::exception&) {
+        out["base64"] = base64_encode(body);
+    }
+}
+
+}  // namespace
+
+Json cassette_to_json(const Cassette& cassette) {
+    Json match = {{"on", Json::array()}};
+    const MatchRules& rules = cassette.match;
+    for (auto [on, name] : {std::pair{rules.method, "method"}, std::pair{rules.path, "path"}, std::pair{rules.query, "query"},
+                            std::pair{rules.body, "body"}, std::pair{rules.headers, "headers"}}) {
+        if (on) match["on"].push_back(name);
+    }
+    if (!rules.ignore_json_paths.empty()) match["ignore_json_paths"] = rules.ignore_json_paths;
+    if (!rules.redact_json_paths.empty()) match["redact_json_paths"] = rules.redact_json_paths;
+    Json interactions = Json::array();
+    for (const auto& interaction : cassette.interactions) {
+        Json request = {{"method", interaction.request.method}, {"path", interaction.request.path}};
+        if (!interaction.request.query.empty()) {
+            Json query = Json::object();
+            for (const auto& [name, value] : interaction.request.query) query[name] = value;
+            request["query"] = query;
+        }
+        if (interaction.request.body) write_body(request, *interaction.request.body);
+        Json response = {{"status", interaction.response.status}};
+        if (!interaction.response.headers.empty()) {
+            Json headers = Json::object();
+            for (const auto& [name, value] : interaction.response.headers) headers[name] = value;
+            response["headers"] = headers;
+        }
+        if (!interaction.response.sse.empty()) {
+            Json events = Json::array();
+            for (const auto& event : interaction.response.sse) {
+                Json item = {{"data", event.data}};
+                if (!event.event.empty()) item["event"] = event.event;
+                if (!event.id.empty()) item["id"] = event.id;
+                events.push_back(item);
+            }
+            response["sse"] = events;
+            if (interaction.response.chunk_delay_ms > 0) response["chunk_delay_ms"] = interaction.response.chunk_delay_ms;
+        } else {
+            write_body(response, interaction.response.body);
+        }
+        Json item = {{"id", interaction.id}, {"tool", interaction.tool}, {"side_effect", interaction.side_effect},
+                     {"request", request}, {"response", response}};
+        if (!interaction.repeat) item["repeat"] = "any";
+        else if (*interaction.repeat != 1) item["repeat"] = *interaction.repeat;
+        interactions.push_back(item);
+    }
+    return {{"schema_version", 1}, {"match", match}, {"interactions", interactions}};
 }
 
 void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file) {

@@ -1,4 +1,5 @@
 #include <agent_replay/cassette_matcher.hpp>
+#include <agent_replay/redaction.hpp>
 
 #include <algorithm>
 
@@ -6,6 +7,7 @@ namespace agent_replay {
 namespace {
 
 std::string canonical_query(std::vector<std::pair<std::string, std::string>> query) {
+    redact_query(query);  // recordings hold "[REDACTED]" where requests hold the real key
     std::sort(query.begin(), query.end());
     std::string out;
     for (const auto& [name, value] : query) {
@@ -43,6 +45,7 @@ std::string CassetteMatcher::canonical_body(const std::optional<std::string>& bo
     if (!body || body->empty()) return "";
     Json parsed = Json::parse(*body, nullptr, false);
     if (parsed.is_discarded()) return "raw:" + *body;
+    redact_json_paths(parsed, cassette_.match.redact_json_paths);
     for (const auto& ignored : cassette_.match.ignore_json_paths) {
         Json::json_pointer pointer(ignored);
         if (ignored.empty()) return "json:";

@@ -1,5 +1,7 @@
 #include <agent_replay/cassette_proxy.hpp>
 #include <agent_replay/digest.hpp>
+#include <agent_replay/redaction.hpp>
+#include <agent_replay/upstream_recorder.hpp>
 
 #include <httplib.h>
 
@@ -163,11 +165,19 @@ void serve_fault(const Fault& fault, const RecordedResponse& recorded, const htt
 
 }  // namespace
 
-std::string_view to_string(ProxyMode mode) { return mode == ProxyMode::strict ? "strict" : "cassette"; }
+std::string_view to_string(ProxyMode mode) {
+    switch (mode) {
+        case ProxyMode::cassette: return "cassette";
+        case ProxyMode::strict: return "strict";
+        case ProxyMode::record: return "record";
+    }
+    return "cassette";
+}
 
 std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
     if (text == "cassette") return ProxyMode::cassette;
     if (text == "strict") return ProxyMode::strict;
+    if (text == "record") return ProxyMode::record;
     return std::nullopt;
 }
 
@@ -181,15 +191,57 @@ void CassetteProxy::on_strict_violation(std::function<void()> callback) {
     strict_violation_ = std::move(callback);
 }
 
-std::string CassetteProxy::tool_for(const std::string& path, const Interaction* interaction) const {
-    if (interaction && !interaction->tool.empty()) return interaction->tool;
+const Route* CassetteProxy::route_for(const std::string& path) const {
     for (const Route& route : routes_) {  // longest prefix first
         if (path.compare(0, route.prefix.size(), route.prefix) == 0 &&
             (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' || route.prefix.back() == '/')) {
-            return route.tool;
+            return &route;
         }
     }
-    return "";
+    return nullptr;
+}
+
+std::string CassetteProxy::tool_for(const std::string& path, const Interaction* interaction) const {
+    if (interaction && !interaction->tool.empty()) return interaction->tool;
+    const Route* route = route_for(path);
+    return route ? route->tool : "";
+}
+
+std::optional<std::string> CassetteProxy::record(const httplib::Request& req, httplib::Response& res) {
+    const Route* route = route_for(req.path);
+    if (!route || route->upstream.empty()) {
+        res.status = 502;
+        res.set_content(Json{{"error", "no_upstream"},
+                             {"message", "agent-replay record: no route with an upstream covers " + req.path}}
+                            .dump(2),
+                        "application/json");
+        return std::nullopt;
+    }
+    UpstreamExchange exchange = forward_to_upstream(*route, req, res, redact_json_paths_);
+    if (!exchange.reached) {
+        res.status = 502;
+        res.set_content(Json{{"error", "upstream_unreachable"}, {"message", exchange.error}}.dump(2), "application/json");
+        return std::nullopt;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string tool = route->tool.empty() ? "request" : route->tool;
+    exchange.interaction.id = tool + "-" + std::to_string(++recorded_per_tool_[tool]);
+    recorded_.push_back(std::move(exchange.interaction));
+    return recorded_.back().id;
+}
+
+Cassette CassetteProxy::recorded_cassette() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Cassette out;
+    out.match = cassette_.match;
+    for (const auto& pointer : redact_json_paths_) {
+        if (std::find(out.match.redact_json_paths.begin(), out.match.redact_json_paths.end(), pointer) ==
+            out.match.redact_json_paths.end()) {
+            out.match.redact_json_paths.push_back(pointer);
+        }
+    }
+    out.interactions = recorded_;
+    return out;
 }
 
 void CassetteProxy::start(int port) {
@@ -215,19 +267,26 @@ void CassetteProxy::start(int port) {
         }
         request.body = req.body;
 
-        MatchResult result = matcher_.match(request);
-        if (result.fault) {
-            serve_fault(*result.fault, result.interaction->response, req, res);
-        } else if (result.interaction) {
-            serve_recorded(result.interaction->response, res);
+        MatchResult result;
+        std::optional<std::string> recorded_id;
+        if (mode_ == ProxyMode::record) {
+            recorded_id = record(req, res);
+            if (!recorded_id) result.miss = {{"closest", nullptr}, {"differences", Json::array()}};
         } else {
-            Json body = {{"error", "unrecorded_request"},
-                         {"message", "agent-replay: no recorded interaction matches " + req.method + " " + req.path},
-                         {"mode", std::string(to_string(mode_))},
-                         {"closest", result.miss["closest"]},
-                         {"differences", result.miss["differences"]}};
-            res.status = kUnrecordedStatus;
-            res.set_content(body.dump(2), "application/json");
+            result = matcher_.match(request);
+            if (result.fault) {
+                serve_fault(*result.fault, result.interaction->response, req, res);
+            } else if (result.interaction) {
+                serve_recorded(result.interaction->response, res);
+            } else {
+                Json body = {{"error", "unrecorded_request"},
+                             {"message", "agent-replay: no recorded interaction matches " + req.method + " " + req.path},
+                             {"mode", std::string(to_string(mode_))},
+                             {"closest", result.miss["closest"]},
+                             {"differences", result.miss["differences"]}};
+                res.status = kUnrecordedStatus;
+                res.set_content(body.dump(2), "application/json");
+            }
         }
 
         TraceEvent event;
@@ -235,9 +294,10 @@ void CassetteProxy::start(int port) {
         event.tool = tool_for(req.path, result.interaction);
         event.method = req.method;
         event.path = req.path;
-        event.query = raw_query;
+        event.query = redact_query_string(raw_query);
         event.body_sha256 = sha256_hex(req.body);
         if (result.interaction) event.interaction_id = result.interaction->id;
+        if (recorded_id) event.interaction_id = recorded_id;
         event.status = res.status;
         event.latency_ms = ms_between(arrived, Clock::now());
         event.miss = result.miss;

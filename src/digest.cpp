@@ -49,6 +49,14 @@ std::optional<std::string> sha256_file(const std::filesystem::path& file) {
     return to_hex(digest.data(), size);
 }
 
+std::string base64_encode(std::string_view data) {
+    std::string out((data.size() + 2) / 3 * 4 + 1, '\0');
+    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(written));
+    return out;
+}
+
 std::optional<std::string> base64_decode(std::string_view text) {
     std::string compact;
     for (char c : text) {

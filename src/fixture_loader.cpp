@@ -77,14 +77,33 @@ std::string read_tier(JsonObjectReader& reader) {
     return tier.value_or("");
 }
 
+// routes: {"/prefix": "tool"} or {"/prefix": {"tool": "name", "upstream": "https://host/base"}}.
 void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
-    auto map = reader.optional_string_map("routes");
+    const Json* map = reader.find("routes");
     if (!map) return;
-    for (const auto& [prefix, tool] : *map) {
-        if (prefix.empty() || prefix[0] != '/') throw reader.error("routes", "prefix '" + prefix + "' must start with '/'");
+    if (!map->is_object()) throw reader.error("routes", "expected an object of path prefix -> tool");
+    const JsonDocument& doc = reader.document();
+    for (const auto& [prefix, spec] : map->items()) {
+        std::string pointer = reader.pointer_of("routes") + "/" + escape_pointer_token(prefix);
+        if (prefix.empty() || prefix[0] != '/') throw doc.error_at(pointer, "route prefix '" + prefix + "' must start with '/'");
+        Route route{prefix, "", ""};
+        if (spec.is_string()) {
+            route.tool = spec.get<std::string>();
+        } else if (spec.is_object()) {
+            JsonObjectReader fields(doc, pointer);
+            route.tool = fields.required_string("tool");
+            route.upstream = fields.optional_string("upstream").value_or("");
+            if (!route.upstream.empty() && route.upstream.rfind("http://", 0) != 0 &&
+                route.upstream.rfind("https://", 0) != 0) {
+                throw fields.error("upstream", "must start with http:// or https://");
+            }
+            fields.reject_unknown_keys();
+        } else {
+            throw doc.error_at(pointer, "route '" + prefix + "' must be a tool name or {\"tool\", \"upstream\"}");
+        }
         auto same = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return r.prefix == prefix; });
-        if (same != routes.end()) same->tool = tool;
-        else routes.push_back(Route{prefix, tool});
+        if (same != routes.end()) *same = route;
+        else routes.push_back(route);
     }
 }
 
@@ -159,6 +178,8 @@ InputEnvelope load_input(const fs::path& fixture_dir, const fs::path& suite_file
     input.state = read_state(reader, fixture_dir);
     read_routes(reader, input.routes);
     if (auto include = reader.optional_string_list("include_cassettes")) input.include_cassettes = *include;
+    input.redact_json_paths = reader.optional_string_list("redact_json_paths").value_or(std::vector<std::string>{});
+    for (const auto& pointer : input.redact_json_paths) check_pointer(reader, "redact_json_paths", pointer);
     std::string tier = read_tier(reader);
     input.tier = !tier.empty() ? tier : !suite_tier.empty() ? suite_tier : "daily";
     if (auto tags = reader.optional_string_list("tags")) input.tags = *tags;
@@ -336,7 +357,7 @@ fs::path resolve_inside(const fs::path& root, const std::string& relative, const
     return root / candidate;
 }
 
-Fixture load_fixture(const fs::path& fixture_dir, const fs::path& repo_root) {
+Fixture load_fixture(const fs::path& fixture_dir, const fs::path& repo_root, bool for_recording) {
     Fixture fixture;
     fixture.dir = fixture_dir;
     fixture.id = fixture_dir.filename().string();
@@ -346,7 +367,9 @@ Fixture load_fixture(const fs::path& fixture_dir, const fs::path& repo_root) {
     if (!fs::is_directory(fixture_dir)) throw FixtureError({fixture_dir}, "fixture directory does not exist");
     fixture.input = load_input(fixture_dir, fixture_dir.parent_path() / "suite.json");
     fixture.expected = load_contract(fixture_dir);
-    fixture.cassette = load_cassettes(fixture_dir, fixture.input, repo_root);
+    if (!for_recording || fs::exists(fixture_dir / "tool_cassettes.json")) {
+        fixture.cassette = load_cassettes(fixture_dir, fixture.input, repo_root);
+    }
     fixture.notes = load_notes(fixture_dir);
     return fixture;
 }

@@ -95,6 +95,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     WorkspaceSnapshot before = snapshot_workspace(workspace);
 
     CassetteProxy proxy(fixture.cassette, fixture.input.routes, options.mode);
+    proxy.set_redact_json_paths(fixture.input.redact_json_paths);
     std::atomic<bool> abort{false};
     proxy.on_strict_violation([&abort] { abort = true; });
     proxy.start();
@@ -111,6 +112,10 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     run.process = run_agent_process(spec);
     proxy.stop();
     run.trace = proxy.trace();
+    if (options.mode == ProxyMode::record && run.process.started) {
+        write_file_atomically(fixture.dir / "tool_cassettes.json",
+                              cassette_to_json(proxy.recorded_cassette()).dump(2) + "\n");
+    }
     run.workspace = workspace;
     run.after = snapshot_workspace(workspace);
     run.changes = compare_snapshots(before, run.after);
@@ -175,7 +180,7 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
     result.report_dir = fs::absolute(case_dir).string();
 
     try {
-        Fixture fixture = load_fixture(fixture_dir, repo_root);
+        Fixture fixture = load_fixture(fixture_dir, repo_root, options.mode == ProxyMode::record);
         result.failure_class = fixture.notes.failure_class;
         result.tier = fixture.input.tier;
         run_and_judge(fixture, options, case_dir, repo_root, result);

@@ -70,6 +70,8 @@ struct MatchRules {
     bool body = true;
     bool headers = false;  // only the headers an interaction lists
     std::vector<std::string> ignore_json_paths;
+    // Redacted at record time; compared as "[REDACTED]" on both sides.
+    std::vector<std::string> redact_json_paths;
 };
 
 struct Cassette {
@@ -79,6 +81,10 @@ struct Cassette {
 
 // Parses a tool_cassettes.json document. Throws FixtureError naming file/line/column.
 Cassette parse_cassette(const JsonDocument& doc);
+
+// The tool_cassettes.json document for `cassette` (stable key order, one
+// interaction per entry, in order). Request headers are not written.
+Json cassette_to_json(const Cassette& cassette);
 
 // Appends `extra`'s interactions to `into` (ids must stay unique; throws FixtureError otherwise).
 void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file);

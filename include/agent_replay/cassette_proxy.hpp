@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,11 +18,15 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace agent_replay {
 
-enum class ProxyMode { cassette, strict };
+// cassette: replay; strict: replay and stop at the first unrecorded request;
+// record: forward everything to the routes' upstreams and record it.
+enum class ProxyMode { cassette, strict, record };
 
 std::string_view to_string(ProxyMode mode);
 std::optional<ProxyMode> proxy_mode_from_string(std::string_view text);
@@ -46,11 +52,19 @@ public:
     // Called (from a server thread) on the first unrecorded request in strict mode.
     void on_strict_violation(std::function<void()> callback);
 
+    // Record mode: JSON fields to redact in recorded bodies.
+    void set_redact_json_paths(std::vector<std::string> pointers) { redact_json_paths_ = std::move(pointers); }
+    // Record mode: what was recorded, with the original cassette's match rules.
+    Cassette recorded_cassette() const;
+
     std::vector<TraceEvent> trace() const;
     std::vector<std::string> unused_interactions() const { return matcher_.unused_interactions(); }
 
 private:
     std::string tool_for(const std::string& path, const Interaction* interaction) const;
+    const Route* route_for(const std::string& path) const;
+    // Record mode; returns the id of the new interaction, or nullopt if the upstream was not reached.
+    std::optional<std::string> record(const httplib::Request& req, httplib::Response& res);
 
     const Cassette& cassette_;
     std::vector<Route> routes_;
@@ -64,6 +78,9 @@ private:
     std::vector<TraceEvent> trace_;
     std::function<void()> strict_violation_;
     bool violation_reported_ = false;
+    std::vector<std::string> redact_json_paths_;
+    std::vector<Interaction> recorded_;
+    std::map<std::string, int> recorded_per_tool_;
 };
 
 }  // namespace agent_replay

@@ -30,8 +30,9 @@ struct StateFile {
 };
 
 struct Route {
-    std::string prefix;  // "/tools/search"
-    std::string tool;    // "search"
+    std::string prefix;    // "/tools/search"
+    std::string tool;      // "search"
+    std::string upstream;  // "https://api.example.com/v1" (record mode); "" = none
 };
 
 struct InputEnvelope {
@@ -43,6 +44,7 @@ struct InputEnvelope {
     std::vector<StateFile> state;
     std::vector<Route> routes;  // longest prefix first
     std::vector<std::string> include_cassettes;
+    std::vector<std::string> redact_json_paths;  // body fields redacted when recording
     std::string tier = "daily";
     std::vector<std::string> tags;
 };
@@ -117,7 +119,9 @@ bool is_valid_fixture_id(const std::string& id);
 // Loads `fixture_dir` (and `suite.json` from its parent, if present).
 // `repo_root` locates shared cassettes under <repo_root>/cassettes/.
 // Throws FixtureError naming the file (and line/column) of the first problem.
-Fixture load_fixture(const std::filesystem::path& fixture_dir, const std::filesystem::path& repo_root);
+// `for_recording`: tool_cassettes.json may be missing (record mode writes it).
+Fixture load_fixture(const std::filesystem::path& fixture_dir, const std::filesystem::path& repo_root,
+                     bool for_recording = false);
 
 // Resolves `relative` inside `root`, refusing absolute paths, ".." and
 // symlinks that lead outside. Throws FixtureError located at `doc`/`pointer`.

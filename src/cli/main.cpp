@@ -52,7 +52,7 @@ void print_result(const FixtureResult& result, std::size_t index, std::size_t to
 int run_command(const RunArguments& args) {
     auto mode = proxy_mode_from_string(args.mode);
     if (!mode) {
-        std::fprintf(stderr, "agent-replay run: --mode must be cassette or strict, not '%s'\n", args.mode.c_str());
+        std::fprintf(stderr, "agent-replay: --mode must be cassette or strict, not '%s'\n", args.mode.c_str());
         return kExitUsage;
     }
     ReplayOptions options;
@@ -172,6 +172,15 @@ int main(int argc, char** argv) {
         }
     });
 
+    RunArguments record_args;
+    record_args.mode = "record";
+    CLI::App* record = app.add_subcommand(
+        "record", "Run the agent with every request forwarded to the routes' upstreams and write tool_cassettes.json");
+    record->add_option("--fixture", record_args.fixture, "The fixture directory (its routes need \"upstream\")")
+        ->required();
+    record->add_option("--report-dir", record_args.report_dir, "Where the verdict and logs go")->capture_default_str();
+    record->add_option("--set-env", record_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");
+
     std::string merge_dir = "agent-replay-report";
     std::string merge_suite = "agent_replay";
     CLI::App* report = app.add_subcommand("report", "Work with report directories");
@@ -205,6 +214,12 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, on_interrupt);
     try {
         if (*run) return run_command(run_args);
+        if (*record) {
+            int status = run_command(record_args);
+            std::printf("cassette written: %s\n",
+                        (fs::path(record_args.fixture) / "tool_cassettes.json").string().c_str());
+            return status;
+        }
         if (*serve) return serve_command(serve_args);
         if (*reasons) {
             std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");

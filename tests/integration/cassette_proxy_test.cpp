@@ -29,7 +29,7 @@ protected:
         client_->set_read_timeout(5, 0);
     }
     Cassette cassette_ = cassette_from(kCassette);
-    std::vector<Route> routes_{{"/tools/search", "search"}, {"/tools", "tools"}, {"/model", "model"}};
+    std::vector<Route> routes_{{"/tools/search", "search", ""}, {"/tools", "tools", ""}, {"/model", "model", ""}};
     std::unique_ptr<CassetteProxy> proxy_;
     std::unique_ptr<httplib::Client> client_;
 };

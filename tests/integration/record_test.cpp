@@ -1,0 +1,134 @@
+// Record mode against a real local upstream, then replay of what was recorded:
+// same trace and verdict, and the secret used while recording is in no file.
+#include <agent_replay/replay.hpp>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "../support/test_support.hpp"
+
+namespace agent_replay {
+namespace {
+namespace fs = std::filesystem;
+using namespace testing_support;
+
+const std::string kSecret = "SECRET-TOKEN-8c1f";
+
+// Every file below `dir` whose bytes contain `needle`.
+std::vector<std::string> files_containing(const fs::path& dir, const std::string& needle) {
+    std::vector<std::string> out;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file() && read_file(entry.path()).find(needle) != std::string::npos) {
+            out.push_back(entry.path().string());
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> trace_signature(const FixtureResult& result) {
+    std::vector<std::string> out;
+    for (const auto& event : result.trace) {
+        out.push_back(event.tool + " " + event.method + " " + event.path + " " + event.interaction_id.value_or("-") + " " +
+                      std::to_string(event.status));
+    }
+    return out;
+}
+
+class Record : public ::testing::Test {
+protected:
+    void SetUp() override {
+        upstream_.Post("/api/search", [](const httplib::Request& req, httplib::Response& res) {
+            bool authorised = req.get_header_value("Authorization") == "Bearer " + kSecret &&
+                              req.get_param_value("api_key") == kSecret;
+            res.status = authorised ? 200 : 401;
+            res.set_header("Set-Cookie", "sid=" + kSecret);
+            res.set_content(Json{{"hits", {{{"path", "a.txt"}}}}, {"echo", Json::parse(req.body)["q"]}}.dump(),
+                            "application/json");
+        });
+        port_ = upstream_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { upstream_.listen_after_bind(); });
+        while (!upstream_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+        fixture_ = dir_.path() / "suite" / "recorded";
+        std::string agent = R"PY(
+import json, os, urllib.request
+secret = os.environ["SEARCH_SECRET"]
+req = urllib.request.Request(os.environ["SEARCH_URL"] + "/search?q=replay&api_key=" + secret,
+    data=json.dumps({"q": "replay", "token": secret}).encode(), method="POST",
+    headers={"Authorization": "Bearer " + secret, "content-type": "application/json"})
+body = json.load(urllib.request.urlopen(req, timeout=10))
+json.dump({"status": "done", "hits": body["hits"]}, open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "w"))
+)PY";
+        write_file(fixture_ / "agent.py", agent);
+        write_file(fixture_ / "input.json", Json{{"schema_version", 1},
+                                                 {"agent", {{"command", {"python3", "{{fixture_dir}}/agent.py"}},
+                                                            {"env", {{"SEARCH_URL", "{{proxy_url}}/tools"}}}}},
+                                                 {"routes", {{"/tools", {{"tool", "search"},
+                                                                         {"upstream", "http://127.0.0.1:" +
+                                                                                          std::to_string(port_) + "/api"}}}}},
+                                                 {"redact_json_paths", {"/token"}}}
+                                                .dump(2));
+        write_file(fixture_ / "expected.json",
+                   R"({"schema_version": 1, "artifacts": [{"path": "out.json", "json_equals": {"/status": "done"}}]})");
+        write_file(fixture_ / "notes.json", R"({"schema_version": 1, "failure_class": "none"})");
+    }
+    void TearDown() override {
+        upstream_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    FixtureResult run(ProxyMode mode) {
+        ReplayOptions options;
+        options.mode = mode;
+        options.report_dir = dir_.path() / ("report-" + std::string(to_string(mode)));
+        options.extra_env["SEARCH_SECRET"] = kSecret;
+        return replay_fixture(fixture_, options);
+    }
+
+    TempDir dir_;
+    fs::path fixture_;
+    httplib::Server upstream_;
+    std::thread thread_;
+    int port_ = 0;
+};
+
+TEST_F(Record, RecordsRedactedAndReplaysIdentically) {
+    FixtureResult recorded = run(ProxyMode::record);
+    ASSERT_EQ(recorded.verdict, Verdict::passed) << Json(recorded).dump(2);
+    ASSERT_TRUE(fs::exists(fixture_ / "tool_cassettes.json"));
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    ASSERT_EQ(cassette["interactions"].size(), 1u);
+    const Json& interaction = cassette["interactions"][0];
+    EXPECT_EQ(interaction["id"], "search-1");
+    EXPECT_EQ(interaction["side_effect"], true);
+    EXPECT_EQ(interaction["request"]["path"], "/tools/search");
+    EXPECT_EQ(interaction["request"]["query"]["api_key"], "[REDACTED]");
+    EXPECT_EQ(interaction["request"]["json"]["token"], "[REDACTED]");
+    EXPECT_EQ(interaction["response"]["headers"]["set-cookie"], "[REDACTED]");
+    EXPECT_EQ(interaction["response"]["json"]["echo"], "replay");
+
+    upstream_.stop();  // replay must not need the upstream
+    FixtureResult replayed = run(ProxyMode::cassette);
+    FixtureResult strict = run(ProxyMode::strict);
+    EXPECT_EQ(replayed.verdict, Verdict::passed) << Json(replayed.reasons).dump(2);
+    EXPECT_EQ(strict.verdict, Verdict::passed) << Json(strict.reasons).dump(2);
+    EXPECT_EQ(trace_signature(replayed), trace_signature(recorded));
+    EXPECT_EQ(trace_signature(strict), trace_signature(recorded));
+
+    EXPECT_EQ(files_containing(dir_.path(), kSecret), std::vector<std::string>{})
+        << "the secret used while recording was written somewhere";
+}
+
+TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {
+    write_file(fixture_ / "input.json", R"({"schema_version": 1, "agent": {"command": ["python3", "{{fixture_dir}}/agent.py"],
+      "env": {"SEARCH_URL": "{{proxy_url}}/elsewhere"}}})");
+    FixtureResult result = run(ProxyMode::record);
+    EXPECT_EQ(result.verdict, Verdict::failed);
+    std::set<std::string> codes;
+    for (const auto& reason : result.reasons) codes.insert(reason.code);
+    EXPECT_TRUE(codes.count("unrecorded_request")) << Json(result.reasons).dump(2);
+}
+
+}  // namespace
+}  // namespace agent_replay

@@ -1,5 +1,6 @@
 #include <agent_replay/agent_process.hpp>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 extern char** environ;
 
@@ -103,6 +106,36 @@ ExecImage prepare_exec(const ProcessSpec& spec) {
     _exit(127);
 }
 
+// Kills every process (but this one) whose environment holds `marker`; a few
+// passes, since a dying parent's children may still be starting.
+void kill_marked_survivors(const std::string& marker) {
+    if (marker.empty()) return;
+    std::string needle = marker + '\0';
+    pid_t self = getpid();
+    for (int pass = 0; pass < 3; ++pass) {
+        bool found = false;
+        DIR* proc = opendir("/proc");
+        if (!proc) return;
+        while (dirent* entry = readdir(proc)) {
+            char* end = nullptr;
+            long pid = std::strtol(entry->d_name, &end, 10);
+            if (pid <= 0 || *end != '\0' || pid == self) continue;
+            std::ifstream in(std::string("/proc/") + entry->d_name + "/environ", std::ios::binary);
+            std::string environ_text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            environ_text += '\0';
+            if (environ_text.find(needle) == std::string::npos) continue;
+            // Match whole entries only: the marker must start an entry.
+            std::size_t at = environ_text.find(needle);
+            if (at != 0 && environ_text[at - 1] != '\0') continue;
+            kill(static_cast<pid_t>(pid), SIGKILL);
+            found = true;
+        }
+        closedir(proc);
+        if (!found) return;
+        usleep(20 * 1000);
+    }
+}
+
 }  // namespace
 
 std::map<std::string, std::string> current_environment() {
@@ -193,8 +226,10 @@ ProcessOutcome run_agent_process(const ProcessSpec& spec) {
             kill_at = Clock::time_point::max() - std::chrono::hours(1);  // sent once
         }
     }
-    // The agent is gone; whatever it left behind in its group goes too.
+    // The agent is gone; whatever it left behind in its group goes too, and
+    // so does anything that escaped the group but still carries the run's marker.
     kill(-pid, SIGKILL);
+    kill_marked_survivors(spec.survivor_marker);
     for (int* fd : {&out.read_end, &err.read_end}) {
         if (*fd < 0) continue;
         int flags = fcntl(*fd, F_GETFL);

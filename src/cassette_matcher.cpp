@@ -54,7 +54,7 @@ std::string CassetteMatcher::canonical_body(const std::optional<std::string>& bo
         if (parent.is_object()) parent.erase(pointer.back());
         else if (parent.is_array()) parent[std::stoul(pointer.back())] = nullptr;
     }
-    return "json:" + parsed.dump();
+    return "json:" + parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string CassetteMatcher::key_of(const std::string& method, const std::string& path,

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 namespace agent_replay {
@@ -139,7 +140,7 @@ void serve_fault(const Fault& fault, const RecordedResponse& recorded, const htt
                                                    : Json{{"error", {{"type", "injected_fault"},
                                                                      {"message", "agent-replay injected HTTP " +
                                                                                      std::to_string(fault.status)}}}}
-                                                         .dump();
+                                                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             res.set_content(body, content_type);
             return;
         }
@@ -213,14 +214,14 @@ std::optional<std::string> CassetteProxy::record(const httplib::Request& req, ht
         res.status = 502;
         res.set_content(Json{{"error", "no_upstream"},
                              {"message", "agent-replay record: no route with an upstream covers " + req.path}}
-                            .dump(2),
+                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace),
                         "application/json");
         return std::nullopt;
     }
     UpstreamExchange exchange = forward_to_upstream(*route, req, res, redact_json_paths_);
     if (!exchange.reached) {
         res.status = 502;
-        res.set_content(Json{{"error", "upstream_unreachable"}, {"message", exchange.error}}.dump(2), "application/json");
+        res.set_content(Json{{"error", "upstream_unreachable"}, {"message", exchange.error}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
         return std::nullopt;
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -285,7 +286,7 @@ void CassetteProxy::start(int port) {
                              {"closest", result.miss["closest"]},
                              {"differences", result.miss["differences"]}};
                 res.status = kUnrecordedStatus;
-                res.set_content(body.dump(2), "application/json");
+                res.set_content(body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
             }
         }
 
@@ -303,18 +304,26 @@ void CassetteProxy::start(int port) {
         event.miss = result.miss;
         if (result.fault) event.fault = std::string(to_string(result.fault->kind));
 
-        std::function<void()> violation;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            event.seq = trace_.size();
-            trace_.push_back(std::move(event));
-            if (!result.interaction && mode_ == ProxyMode::strict && !violation_reported_) {
-                violation_reported_ = true;
-                violation = strict_violation_;
-            }
-        }
-        if (violation) violation();
+        append_trace(std::move(event));
     };
+    // Requests cpp-httplib answers itself (CONNECT for HTTPS through a proxy,
+    // unknown methods, unparsable request lines) never reach a handler; the
+    // logger still sees them, so they are traced as unrecorded too.
+    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        static const std::set<std::string> kHandled{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+        if (kHandled.count(req.method)) return;
+        TraceEvent event;
+        event.t_ms = ms_between(started_, Clock::now());
+        event.tool = tool_for(req.path, nullptr);
+        event.method = req.method.empty() ? "?" : req.method;
+        event.path = req.target.empty() ? req.path : req.target;
+        event.body_sha256 = sha256_hex(req.body);
+        event.status = res.status;
+        event.miss = {{"closest", nullptr},
+                      {"differences", Json::array({{{"field", "method"}, {"received", event.method},
+                                                    {"note", "not served by the cassette proxy"}}})}};
+        append_trace(std::move(event));
+    });
     const std::string any = ".*";
     server_->Get(any, handler);
     server_->Post(any, handler);
@@ -341,6 +350,21 @@ void CassetteProxy::start(int port) {
         server_->stop();
         throw std::runtime_error("cassette proxy: the server did not start listening");
     }
+}
+
+void CassetteProxy::append_trace(TraceEvent event) {
+    bool unrecorded = !event.interaction_id.has_value();
+    std::function<void()> violation;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        event.seq = trace_.size();
+        trace_.push_back(std::move(event));
+        if (unrecorded && mode_ == ProxyMode::strict && !violation_reported_) {
+            violation_reported_ = true;
+            violation = strict_violation_;
+        }
+    }
+    if (violation) violation();
 }
 
 void CassetteProxy::stop() {

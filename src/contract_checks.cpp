@@ -70,7 +70,7 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
     Json parsed = Json::parse(content, nullptr, false);
     bool looks_like_json = !parsed.is_discarded();
     if (check.non_empty && looks_like_json && is_empty_json(parsed) && needs_json) {
-        out.push_back(make_reason("empty_output", "artifacts", relpath + " holds an empty JSON value (" + parsed.dump() + ")",
+        out.push_back(make_reason("empty_output", "artifacts", relpath + " holds an empty JSON value (" + parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")",
                                   relpath));
         return;
     }
@@ -93,8 +93,8 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
         if (!parsed.contains(where) || parsed.at(where) != expected) {
             Json actual = parsed.contains(where) ? parsed.at(where) : Json();
             out.push_back(make_reason("artifact_content_mismatch", "artifacts",
-                                      relpath + " at " + pointer + ": expected " + expected.dump() + ", found " +
-                                          (parsed.contains(where) ? actual.dump() : "nothing"),
+                                      relpath + " at " + pointer + ": expected " + expected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ", found " +
+                                          (parsed.contains(where) ? actual.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "nothing"),
                                       relpath, Json{{"pointer", pointer}, {"expected", expected}, {"actual", actual}}));
         }
     }

@@ -164,8 +164,19 @@ JsonDocument JsonDocument::parse(std::string text, const std::filesystem::path& 
     JsonDocument doc;
     doc.file_ = file;
     doc.text_ = std::move(text);
+    // Deeper nesting than any fixture needs is refused before it can cost
+    // memory or stack in later passes.
+    constexpr int kMaxDepth = 64;
+    Json::parser_callback_t limit_depth = [&](int depth, Json::parse_event_t event, Json&) {
+        if (depth > kMaxDepth && (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start)) {
+            throw std::length_error("nesting");
+        }
+        return true;
+    };
     try {
-        doc.root_ = Json::parse(doc.text_);
+        doc.root_ = Json::parse(doc.text_, limit_depth);
+    } catch (const std::length_error&) {
+        throw FixtureError({file}, "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
     } catch (const nlohmann::json::parse_error& error) {
         // `byte` is 1-based and points at the last character read.
         std::size_t offset = error.byte > 0 ? error.byte - 1 : 0;

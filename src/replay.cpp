@@ -78,6 +78,7 @@ ProcessSpec build_process_spec(const Fixture& fixture, const ReplayOptions& opti
     spec.env["AGENT_REPLAY_WORKSPACE"] = values.at("workspace");
     spec.env["AGENT_REPLAY_RUN_ID"] = values.at("run_id");
     spec.env["AGENT_REPLAY_EVENTS"] = values.at("events");
+    spec.survivor_marker = "AGENT_REPLAY_RUN_ID=" + values.at("run_id");
     spec.cwd = expand_templates(fixture.input.agent.cwd, values);
     double seconds = fixture.input.agent.timeout_seconds;
     if (fixture.expected.max_wall_seconds) seconds = std::min(seconds, *fixture.expected.max_wall_seconds);
@@ -114,7 +115,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     run.trace = proxy.trace();
     if (options.mode == ProxyMode::record && run.process.started) {
         write_file_atomically(fixture.dir / "tool_cassettes.json",
-                              cassette_to_json(proxy.recorded_cassette()).dump(2) + "\n");
+                              cassette_to_json(proxy.recorded_cassette()).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     }
     run.workspace = workspace;
     run.after = snapshot_workspace(workspace);
@@ -123,7 +124,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     write_text(case_dir / "stdout.txt", run.process.stdout_text);
     write_text(case_dir / "stderr.txt", run.process.stderr_text);
     std::string trace_lines;
-    for (const auto& event : run.trace) trace_lines += Json(event).dump() + "\n";
+    for (const auto& event : run.trace) trace_lines += Json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     write_text(case_dir / "trace.jsonl", trace_lines);
 
     result.exit_code = run.process.exit_code;

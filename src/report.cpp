@@ -25,7 +25,7 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
 }
 
 void write_fixture_result(const fs::path& report_dir, const std::string& folder, const FixtureResult& result) {
-    write_file_atomically(report_dir / "fixtures" / folder / "verdict.json", nlohmann::json(result).dump(2) + "\n");
+    write_file_atomically(report_dir / "fixtures" / folder / "verdict.json", nlohmann::json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 std::vector<FixtureResult> read_fixture_results(const fs::path& report_dir) {

@@ -27,7 +27,7 @@ std::string redacted_body(const std::string& body, const std::vector<std::string
     Json parsed = Json::parse(body, nullptr, false);
     if (parsed.is_discarded()) return body;
     redact_json_paths(parsed, pointers);
-    return parsed.dump();
+    return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ struct ProcessSpec {
     std::size_t output_limit = 1 << 20;           // bytes kept per stream
     const std::atomic<bool>* abort = nullptr;     // set to end the run early (strict mode)
     const std::atomic<bool>* interrupt = nullptr; // set when the user interrupts (Ctrl-C)
+    // "NAME=value" present in `env` and unique to this run: processes that left
+    // the group (setsid, double fork) but still carry it are killed at the end.
+    std::string survivor_marker;
 };
 
 struct ProcessOutcome {

@@ -63,6 +63,8 @@ public:
 private:
     std::string tool_for(const std::string& path, const Interaction* interaction) const;
     const Route* route_for(const std::string& path) const;
+    // Numbers and stores the event; an unrecorded one in strict mode reports the violation.
+    void append_trace(TraceEvent event);
     // Record mode; returns the id of the new interaction, or nullopt if the upstream was not reached.
     std::optional<std::string> record(const httplib::Request& req, httplib::Response& res);
 

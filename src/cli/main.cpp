@@ -142,8 +142,8 @@ int serve_command(const ServeArguments& args) {
                     event.contains("fault") ? (" (fault: " + event["fault"].get<std::string>() + ")").c_str() : "");
     }
     std::printf("unrecorded requests: %zu\n", findings["unrecorded"].size());
-    for (const auto& request : findings["unrecorded"]) std::printf("  %s\n", request.dump().c_str());
-    std::printf("unused interactions: %s\n", findings["unused_interactions"].dump().c_str());
+    for (const auto& request : findings["unrecorded"]) std::printf("  %s\n", request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("unused interactions: %s\n", findings["unused_interactions"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return findings["unrecorded"].empty() ? kExitPassed : kExitFailed;
 }
 

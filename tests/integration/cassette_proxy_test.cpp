@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "../support/test_support.hpp"
+
 #include <atomic>
 #include <chrono>
 
@@ -87,6 +89,22 @@ TEST_F(CassetteProxyTest, StrictModeReportsTheFirstViolationOnce) {
     proxy_->on_strict_violation([&] { ++violations; });
     EXPECT_EQ(client_->Delete("/tools/everything")->status, kUnrecordedStatus);
     EXPECT_EQ(client_->Get("/elsewhere")->status, kUnrecordedStatus);
+    EXPECT_EQ(violations.load(), 1);
+}
+
+TEST_F(CassetteProxyTest, ConnectAndUnknownMethodsAreTracedAsUnrecorded) {
+    start(ProxyMode::strict);
+    std::atomic<int> violations{0};
+    proxy_->on_strict_violation([&] { ++violations; });
+    std::string port = proxy_->url().substr(proxy_->url().rfind(':') + 1);
+    std::string output;
+    testing_support::run_shell("python3 -c \"import socket\nfor line in (b'CONNECT api.example.com:443 HTTP/1.1', b'PURGE /tools/x HTTP/1.1'):\n"
+                               "  s = socket.create_connection(('127.0.0.1', " + port + "))\n"
+                               "  s.sendall(line + b'\\r\\nHost: x\\r\\n\\r\\n'); s.recv(1000); s.close()\"", &output);
+    auto trace = proxy_->trace();
+    ASSERT_EQ(trace.size(), 2u) << output;
+    EXPECT_EQ(trace[0].method, "CONNECT");
+    EXPECT_FALSE(trace[0].interaction_id.has_value());
     EXPECT_EQ(violations.load(), 1);
 }
 

@@ -100,6 +100,17 @@ TEST_F(Replay, TimeoutKillsTheAgentAndItsChildren) {
     EXPECT_FALSE(process_with_cmdline_exists(agent_path)) << "a process of the run survived";
 }
 
+TEST_F(Replay, ProcessesThatEscapeTheGroupWithSetsidAreKilledToo) {
+    std::string marker = "agent-replay-escapee-" + dir_.path().filename().string();
+    write_file(fixture_ / "input.json", R"JS({"schema_version": 1, "agent": {"command": ["python3", "-c",
+      "import os, subprocess\nsubprocess.Popen(['bash', '-c', 'exec -a )JS" + marker + R"JS( sleep 300'], start_new_session=True)"]}})JS");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1})");
+    FixtureResult result = replay();
+    EXPECT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    for (int i = 0; i < 50 && process_with_cmdline_exists(marker); ++i) usleep(100000);
+    EXPECT_FALSE(process_with_cmdline_exists(marker)) << "a setsid'd descendant survived the run";
+}
+
 TEST_F(Replay, InvalidFixtureIsInconclusiveWithLocation) {
     write_file(fixture_ / "input.json", "{\n  \"schema_version\": 1,\n  oops\n}\n");
     FixtureResult result = replay();
@@ -108,6 +119,25 @@ TEST_F(Replay, InvalidFixtureIsInconclusiveWithLocation) {
     EXPECT_NE(result.reasons[0].message.find("input.json:3:3"), std::string::npos) << result.reasons[0].message;
     EXPECT_EQ(result.reasons[0].detail["line"], 3);
     EXPECT_TRUE(is_failure(result.verdict));
+}
+
+TEST_F(Replay, NonUtf8InAFixtureFileIsAnInvalidFixtureNotACrash) {
+    write_file(fixture_ / "notes.json", "{\"schema_version\": 1, \"summary\": \"bad \xff byte\"}");
+    FixtureResult result = replay();
+    EXPECT_EQ(result.verdict, Verdict::inconclusive);
+    EXPECT_EQ(codes(result), std::vector<std::string>{"fixture_invalid"});
+    EXPECT_TRUE(fs::exists(options_.report_dir / "fixtures" / "echo" / "verdict.json"));
+}
+
+TEST_F(Replay, AgentWritingNonUtf8FileNamesAndBodiesIsJudgedNotACrash) {
+    write_file(fixture_ / "input.json", R"JS({"schema_version": 1, "agent": {"command": ["python3", "-c",
+      "import os, urllib.request\nws = os.environ['AGENT_REPLAY_WORKSPACE'].encode()\nopen(ws + b'/bad\\xffname.txt', 'w').write('x')\ntry:\n  urllib.request.urlopen(urllib.request.Request(os.environ['AGENT_REPLAY_PROXY_URL'] + '/tools/x?c=%ff', data=b'\\xff\\xfe\\x00bin'))\nexcept Exception as e:\n  print(e)"]}})JS");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "mutations": {"allowed": ["out.json"]}})");
+    FixtureResult result = replay();
+    std::set<std::string> found;
+    for (const auto& reason : result.reasons) found.insert(reason.code);
+    EXPECT_EQ(found, (std::set<std::string>{"forbidden_mutation", "unrecorded_request"})) << Json(result.reasons).dump(2, ' ', false, Json::error_handler_t::replace);
+    EXPECT_TRUE(fs::exists(options_.report_dir / "fixtures" / "echo" / "verdict.json"));
 }
 
 TEST_F(Replay, AgentThatCannotStartIsAHarnessError) {

@@ -166,6 +166,25 @@ TEST_F(FixtureLoader, AbsurdTimeoutIsAnError) {
     EXPECT_NE(load_error().message().find("at most"), std::string::npos);
 }
 
+TEST_F(FixtureLoader, DeepNestingIsRefused) {
+    write_file(fixture_ / "notes.json", "{\"schema_version\": 1, \"proof\": " + std::string(100000, '[') +
+                                            std::string(100000, ']') + "}");
+    FixtureError error = load_error();
+    EXPECT_EQ(error.where().file.filename(), "notes.json");
+    EXPECT_NE(error.message().find("nested deeper"), std::string::npos) << error.what();
+}
+
+TEST_F(FixtureLoader, SelfReferencingSchemaIsRefused) {
+    for (const char* schema : {R"({"$ref": "#"})", R"({"properties": {"a": {"$ref": "#/properties"}}})",
+                               R"({"$ref": "../../x.json"})"}) {
+        write_file(fixture_ / "schemas" / "s.json", schema);
+        write_file(fixture_ / "expected.json",
+                   R"({"schema_version": 1, "artifacts": [{"path": "out.json", "schema": "schemas/s.json"}]})");
+        FixtureError error = load_error();
+        EXPECT_EQ(error.where().file.filename(), "s.json") << schema;
+    }
+}
+
 TEST_F(FixtureLoader, FixtureIdMustBeLowerCaseWords) {
     EXPECT_TRUE(is_valid_fixture_id("timeout_2"));
     EXPECT_FALSE(is_valid_fixture_id("Bad-Name"));

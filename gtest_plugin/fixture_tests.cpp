@@ -169,7 +169,9 @@ int fixture_test_main(int argc, char** argv) {
             return 0;
         }
         register_fixture_tests(options);
-        if (!no_merge) reset_report(options.replay.report_dir);
+        // Shards write into one report directory; only an unsharded run starts it afresh.
+        bool sharded = std::getenv("GTEST_TOTAL_SHARDS") != nullptr;
+        if (!no_merge && !sharded) reset_report(options.replay.report_dir);
         int status = RUN_ALL_TESTS();
         if (!no_merge && !testing::GTEST_FLAG(list_tests)) {
             fs::path junit = merge_report(options.replay.report_dir, suite);

@@ -79,6 +79,10 @@ int run_command(const RunArguments& args) {
             std::fprintf(stderr, "agent-replay run: %s\n", error.what());
             return kExitUsage;
         }
+        if (dirs.empty()) {
+            std::fprintf(stderr, "agent-replay run: no fixture directories in %s\n", args.fixtures.c_str());
+            return kExitUsage;
+        }
         fs::path suite = fs::path(args.fixtures).lexically_normal();
         if (suite.filename().empty()) suite = suite.parent_path();
         options.suite_name = args.suite_name.empty() ? fs::absolute(suite).filename().string() : args.suite_name;
@@ -231,6 +235,10 @@ int main(int argc, char** argv) {
             return kExitPassed;
         }
         if (*merge) {
+            if (!fs::is_directory(fs::path(merge_dir) / "fixtures")) {
+                std::fprintf(stderr, "agent-replay report merge: no verdicts under %s/fixtures\n", merge_dir.c_str());
+                return kExitUsage;
+            }
             fs::path file = merge_report(merge_dir, merge_suite);
             std::printf("report: %s\n", fs::absolute(file).string().c_str());
             return kExitPassed;

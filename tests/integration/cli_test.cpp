@@ -53,6 +53,9 @@ TEST_F(Cli, UsageErrorsExitWithTwo) {
     EXPECT_EQ(cli("run --fixture x --fixtures y"), 2);
     EXPECT_EQ(cli("run --fixture " + in_quotes(suite_ / "good") + " --mode sideways"), 2);
     EXPECT_EQ(cli("run --fixtures " + in_quotes(dir_.path() / "no-such-suite")), 2);
+    fs::create_directories(dir_.path() / "empty-suite");
+    EXPECT_EQ(cli("run --fixtures " + in_quotes(dir_.path() / "empty-suite")), 2) << "nothing ran is not green";
+    EXPECT_EQ(cli("report merge --report-dir " + in_quotes(dir_.path() / "no-such-report")), 2);
 }
 
 TEST_F(Cli, SingleFixturePassesWithExitZero) {
@@ -60,6 +63,16 @@ TEST_F(Cli, SingleFixturePassesWithExitZero) {
     EXPECT_EQ(cli("run --fixture " + in_quotes(suite_ / "good") + " --report-dir " + in_quotes(report_), &output), 0) << output;
     EXPECT_EQ(verdict_of("good")["verdict"], "passed");
     EXPECT_TRUE(fs::exists(report_ / "junit.xml"));
+}
+
+TEST_F(Cli, ReplayCommandCarriesSetEnv) {
+    std::string output;
+    EXPECT_EQ(cli("run --fixtures " + in_quotes(suite_) + " --report-dir " + in_quotes(report_) +
+                      " --set-env TINY_AGENT_MODE=exit3",
+                  &output),
+              1);
+    EXPECT_NE(verdict_of("good")["replay_command"].get<std::string>().find("--set-env TINY_AGENT_MODE=exit3"),
+              std::string::npos);
 }
 
 TEST_F(Cli, FixtureGivenAsDotOrWithTrailingSlash) {

@@ -1,5 +1,6 @@
 #include <agent_replay/contract_checks.hpp>
 #include <agent_replay/fixture.hpp>
+#include <agent_replay/redaction.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
@@ -169,8 +170,12 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
     result.run_id = new_run_id();
     result.mode = std::string(to_string(options.mode));
     result.replay_command = replay_command_for(fixture_dir, options.mode, repo_root);
-    // Variables the run was given on top of the fixture are part of reproducing it.
-    for (const auto& [name, value] : options.extra_env) result.replay_command += " --set-env " + shell_quote(name + "=" + value);
+    // Variables the run was given on top of the fixture are part of reproducing
+    // it; secret-looking ones are referenced from the shell, never written.
+    for (const auto& [name, value] : options.extra_env) {
+        result.replay_command += " --set-env " + (is_secret_query_name(name) ? name + "=\"$" + name + "\""
+                                                                               : shell_quote(name + "=" + value));
+    }
     result.started_at = utc_now_iso();
     result.tier = peek_fixture_tier(fixture_dir);
 

@@ -58,12 +58,6 @@ std::string bracket(const std::string& text) { return "[==[" + text + "]==]"; }
 
 }  // namespace
 
-std::string fixture_test_name(const std::string& directory_name) {
-    std::string name = "fixture_";
-    for (unsigned char c : directory_name) name += std::isalnum(c) || c == '_' ? static_cast<char>(c) : '_';
-    return name;
-}
-
 std::size_t register_fixture_tests(const FixtureTestOptions& options) {
     std::string suite = suite_name_of(options);
     ReplayOptions replay = options.replay;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 namespace agent_replay {
+namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kMaxArtifactBytes = 64u << 20;
@@ -44,6 +45,19 @@ bool is_empty_json(const Json& value) {
 void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, const RunObservation& run,
                         std::vector<Reason>& out) {
     const FileFingerprint& fingerprint = run.after.at(relpath);
+    std::error_code ec;
+    fs::path real = fs::weakly_canonical(run.workspace / relpath, ec);
+    fs::path root = fs::weakly_canonical(run.workspace, ec);
+    if (fs::is_symlink(run.workspace / relpath, ec) &&
+        (real.lexically_relative(root).empty() || *real.lexically_relative(root).begin() == "..")) {
+        out.push_back(make_reason("artifact_content_mismatch", "artifacts",
+                                  relpath + " is a symlink leading outside the workspace (" + real.string() + ")", relpath));
+        return;
+    }
+    if (!fs::is_regular_file(run.workspace / relpath, ec)) {
+        out.push_back(make_reason("artifact_content_mismatch", "artifacts", relpath + " is not a regular file", relpath));
+        return;
+    }
     if (check.non_empty && fingerprint.size == 0) {
         out.push_back(make_reason("empty_output", "artifacts", relpath + " is empty (0 bytes)", relpath));
         return;
@@ -200,8 +214,9 @@ std::vector<Reason> check_tools(const Contract& contract, const RunObservation& 
 std::vector<Reason> check_budget(const Contract& contract, const RunObservation& run) {
     if (run.process.timed_out) {
         return {make_reason("timeout", "budget",
-                            "the agent was still running after " + seconds(run.process.wall_seconds) +
-                                " s and was killed with its process group",
+                            "the agent did not finish within its " + seconds(run.timeout_seconds) +
+                                " s limit and was killed with its process group (after " +
+                                seconds(run.process.wall_seconds) + " s)",
                             {}, Json{{"wall_seconds", run.process.wall_seconds}})};
     }
     if (contract.max_wall_seconds && run.process.wall_seconds > *contract.max_wall_seconds) {

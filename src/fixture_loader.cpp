@@ -22,6 +22,18 @@ void check_pointer(JsonObjectReader& reader, const std::string& key, const std::
     }
 }
 
+// A glob that can never match a workspace path would silently disable its check.
+void check_glob(JsonObjectReader& reader, const std::string& key, const std::string& glob) {
+    std::string problem;
+    if (glob.empty()) problem = "is empty";
+    else if (glob[0] == '/') problem = "is absolute; globs are relative to the workspace";
+    else if (glob.rfind("./", 0) == 0 || glob.find("/./") != std::string::npos) problem = "contains a '.' segment";
+    else if (glob.find("..") != std::string::npos) problem = "contains '..'";
+    else if (glob.find("//") != std::string::npos || glob.back() == '/') problem = "has an empty segment";
+    else if (glob.find_first_of("{}") != std::string::npos) problem = "uses braces, which are not supported (list each glob)";
+    if (!problem.empty()) throw reader.error(key, "glob '" + glob + "' " + problem);
+}
+
 // Fields of `agent` that suite.json and input.json may each set; input.json wins.
 struct AgentOverlay {
     std::optional<std::string> name;
@@ -47,7 +59,9 @@ AgentOverlay read_agent(JsonObjectReader& parent) {
     JsonObjectReader reader(parent.document(), parent.pointer_of("agent"));
     overlay.name = reader.optional_string("name");
     overlay.command = reader.optional_string_list("command");
-    if (overlay.command && overlay.command->empty()) throw reader.error("command", "must not be empty");
+    if (overlay.command && (overlay.command->empty() || overlay.command->front().empty())) {
+        throw reader.error("command", "must name a program to run");
+    }
     overlay.env = reader.optional_string_map("env").value_or(std::map<std::string, std::string>{});
     overlay.cwd = reader.optional_string("cwd");
     for (const auto& arg : overlay.command.value_or(std::vector<std::string>{})) check_templates(reader, "command", arg);
@@ -126,6 +140,17 @@ std::vector<StateFile> read_state(JsonObjectReader& parent, const fs::path& fixt
         std::string pointer = "/state/" + escape_pointer_token(relpath);
         // Validates the workspace path the same way as fixture paths.
         resolve_inside(fixture_dir, relpath, doc, pointer);
+        fs::path normal = fs::path(relpath).lexically_normal();
+        bool dot_segment = std::any_of(normal.begin(), normal.end(), [](const fs::path& part) { return part == "."; });
+        if (relpath.back() == '/' || dot_segment || normal.generic_string() != relpath ||
+            relpath.find('\0') != std::string::npos) {
+            throw doc.error_at(pointer, "state path '" + relpath + "' must be a plain relative file path (no '.', '//', trailing '/')");
+        }
+        for (const auto& other : state) {
+            if (relpath.rfind(other.relpath + "/", 0) == 0 || other.relpath.rfind(relpath + "/", 0) == 0) {
+                throw doc.error_at(pointer, "state path '" + relpath + "' collides with '" + other.relpath + "'");
+            }
+        }
         JsonObjectReader reader(doc, pointer);
         const Json* text = reader.find("text");
         const Json* json = reader.find("json");
@@ -198,7 +223,7 @@ ArtifactCheck read_artifact(const JsonDocument& doc, const std::string& pointer,
     JsonObjectReader reader(doc, pointer);
     ArtifactCheck check;
     check.path = reader.required_string("path");
-    resolve_inside(fixture_dir, check.path, doc, reader.pointer_of("path"));
+    check_glob(reader, "path", check.path);
     check.non_empty = reader.optional_bool("non_empty").value_or(false);
     if (auto min = reader.optional_integer("min_bytes", 0)) check.min_bytes = static_cast<std::uint64_t>(*min);
     if (auto max = reader.optional_integer("max_bytes", 0)) check.max_bytes = static_cast<std::uint64_t>(*max);
@@ -239,6 +264,7 @@ Contract load_contract(const fs::path& fixture_dir) {
     if (reader.has_object("exit")) {
         JsonObjectReader exit(doc, "/exit");
         contract.exit_code = static_cast<int>(exit.optional_integer("code", 0).value_or(0));
+        if (contract.exit_code > 255) throw exit.error("code", "an exit code is between 0 and 255");
         exit.reject_unknown_keys();
     }
     if (const Json* artifacts = reader.find("artifacts")) {
@@ -252,6 +278,8 @@ Contract load_contract(const fs::path& fixture_dir) {
         MutationRules rules;
         rules.forbidden = mutations.optional_string_list("forbidden").value_or(std::vector<std::string>{});
         rules.allowed = mutations.optional_string_list("allowed");
+        for (const auto& glob : rules.forbidden) check_glob(mutations, "forbidden", glob);
+        for (const auto& glob : rules.allowed.value_or(std::vector<std::string>{})) check_glob(mutations, "allowed", glob);
         mutations.reject_unknown_keys();
         contract.mutations = rules;
     }
@@ -324,7 +352,8 @@ Cassette load_cassettes(const fs::path& fixture_dir, const InputEnvelope& input,
     for (const auto& name : input.include_cassettes) {
         static const std::regex kName("[A-Za-z0-9_.-]+");
         if (!std::regex_match(name, kName) || name.find("..") != std::string::npos) {
-            throw FixtureError({fixture_dir / "input.json"}, "include_cassettes: '" + name + "' is not a plain cassette name");
+            JsonDocument input = JsonDocument::load(fixture_dir / "input.json");
+            throw input.error_at("/include_cassettes", "'" + name + "' is not a plain cassette name (a file under cassettes/)");
         }
         fs::path file = repo_root / "cassettes" / (name.ends_with(".json") ? name : name + ".json");
         merge_cassette(cassette, parse_cassette(JsonDocument::load(file)), file);

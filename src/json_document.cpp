@@ -182,6 +182,10 @@ JsonDocument JsonDocument::parse(std::string text, const std::filesystem::path& 
         std::size_t offset = error.byte > 0 ? error.byte - 1 : 0;
         throw FixtureError(location_of_offset(file, doc.text_, offset),
                            "invalid JSON: " + explanation_of(error));
+    } catch (const nlohmann::json::exception& error) {
+        // e.g. out_of_range.406 for a number like 1e400: no offset is reported.
+        std::string text = error.what();
+        throw FixtureError({file}, "invalid JSON: " + text.substr(text.find(']') + 2));
     }
     return doc;
 }

@@ -1,6 +1,7 @@
 // JUnit XML through libxml2's text writer, which does the escaping; we only
 // make sure what we hand it is valid XML 1.0 text.
 #include <agent_replay/report.hpp>
+#include <agent_replay/suite.hpp>
 
 #include <libxml/xmlwriter.h>
 
@@ -96,7 +97,7 @@ std::string system_out(const FixtureResult& result) {
 
 void write_testcase(XmlWriter& xml, const std::string& suite_name, const FixtureResult& result) {
     xml.open("testcase");
-    xml.attribute("name", "fixture_" + result.fixture_id);
+    xml.attribute("name", fixture_test_name(result.fixture_id));
     xml.attribute("classname", suite_name);
     xml.attribute("time", seconds_text(result.duration_seconds));
     std::string codes = reason_codes_of(result.reasons);

@@ -111,6 +111,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     ProcessSpec spec = build_process_spec(fixture, options, values, &abort);
 
     RunObservation run;
+    run.timeout_seconds = std::chrono::duration<double>(spec.timeout).count();
     run.process = run_agent_process(spec);
     proxy.stop();
     run.trace = proxy.trace();
@@ -122,8 +123,11 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     run.after = snapshot_workspace(workspace);
     run.changes = compare_snapshots(before, run.after);
 
-    write_text(case_dir / "stdout.txt", run.process.stdout_text);
-    write_text(case_dir / "stderr.txt", run.process.stderr_text);
+    auto with_marker = [](const std::string& text, std::size_t dropped) {
+        return dropped == 0 ? text : text + "\n[agent-replay: " + std::to_string(dropped) + " more bytes not kept]\n";
+    };
+    write_text(case_dir / "stdout.txt", with_marker(run.process.stdout_text, run.process.stdout_dropped));
+    write_text(case_dir / "stderr.txt", with_marker(run.process.stderr_text, run.process.stderr_dropped));
     std::string trace_lines;
     for (const auto& event : run.trace) trace_lines += Json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     write_text(case_dir / "trace.jsonl", trace_lines);

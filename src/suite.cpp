@@ -24,6 +24,22 @@ std::vector<fs::path> list_fixture_dirs(const fs::path& suite_dir) {
     return out;
 }
 
+std::string fixture_test_name(const std::string& directory_name) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string name = "fixture_";
+    for (unsigned char c : directory_name) {
+        if (std::isalnum(c) || c == '_') {
+            name += static_cast<char>(c);
+        } else {
+            name += "_x";
+            name += kHex[c >> 4];
+            name += kHex[c & 0xF];
+            name += '_';
+        }
+    }
+    return name;
+}
+
 fs::path find_repo_root(const fs::path& start) {
     std::error_code ec;
     fs::path at = fs::absolute(start, ec);

@@ -36,6 +36,9 @@ WorkspaceSnapshot snapshot_workspace(const fs::path& workspace) {
         } else if (entry.is_regular_file(ec)) {
             auto digest = sha256_file(entry.path());
             snapshot[relpath] = FileFingerprint{entry.file_size(ec), digest.value_or("unreadable")};
+        } else if (!entry.is_directory(ec)) {
+            // FIFOs, sockets, devices: never read, but their appearance is a change.
+            snapshot[relpath] = FileFingerprint{0, sha256_hex("special")};
         }
     }
     return snapshot;

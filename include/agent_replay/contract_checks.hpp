@@ -19,6 +19,7 @@ struct RunObservation {
     WorkspaceSnapshot after;
     WorkspaceChanges changes;
     std::vector<TraceEvent> trace;
+    double timeout_seconds = 0;  // the limit the runner enforced
 };
 
 std::vector<Reason> check_exit(const Contract& contract, const RunObservation& run);

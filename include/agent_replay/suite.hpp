@@ -14,6 +14,11 @@ namespace agent_replay {
 // `suite_dir` is not a readable directory.
 std::vector<std::filesystem::path> list_fixture_dirs(const std::filesystem::path& suite_dir);
 
+// The test name of a fixture directory, the same in GoogleTest, CTest and
+// JUnit: "fixture_<id>". A directory name that is not a valid id keeps a
+// distinct name: characters outside [A-Za-z0-9_] become _xHH_.
+std::string fixture_test_name(const std::string& directory_name);
+
 // The nearest ancestor of `start` holding .git, or the current directory.
 std::filesystem::path find_repo_root(const std::filesystem::path& start);
 

@@ -185,6 +185,28 @@ TEST_F(FixtureLoader, SelfReferencingSchemaIsRefused) {
     }
 }
 
+TEST_F(FixtureLoader, GlobsThatCanNeverMatchAreErrors) {
+    for (const char* glob : {"./keep.txt", "", "{keep,x}.txt", "/keep.txt", "a//b", "dir/"}) {
+        write_file(fixture_ / "expected.json",
+                   std::string(R"({"schema_version": 1, "mutations": {"forbidden": [")") + glob + "\"]}}");
+        FixtureError error = load_error();
+        EXPECT_NE(error.message().find("glob"), std::string::npos) << glob << ": " << error.what();
+    }
+}
+
+TEST_F(FixtureLoader, OddStatePathsAndCommandsAreErrors) {
+    for (const char* input : {R"({"schema_version": 1, "agent": {"command": ["true"]}, "state": {".": {"text": ""}}})",
+                              R"({"schema_version": 1, "agent": {"command": ["true"]}, "state": {"d/": {"text": ""}}})",
+                              R"({"schema_version": 1, "agent": {"command": ["true"]},
+                                  "state": {"a": {"text": ""}, "a/b": {"text": ""}}})",
+                              R"({"schema_version": 1, "agent": {"command": [""]}})",
+                              R"({"schema_version": 1, "agent": {"command": ["true"], "timeout_seconds": 1e400}})"}) {
+        write_file(fixture_ / "input.json", input);
+        FixtureError error = load_error();
+        EXPECT_EQ(error.where().file.filename(), "input.json") << input;
+    }
+}
+
 TEST_F(FixtureLoader, FixtureIdMustBeLowerCaseWords) {
     EXPECT_TRUE(is_valid_fixture_id("timeout_2"));
     EXPECT_FALSE(is_valid_fixture_id("Bad-Name"));

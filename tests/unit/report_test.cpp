@@ -95,6 +95,13 @@ TEST(ReplayCommand, RelativeToRepoAndQuoted) {
     EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
 }
 
+TEST(FixtureTestName, ValidIdsAreKeptAndOthersStayDistinct) {
+    EXPECT_EQ(fixture_test_name("timeout_2"), "fixture_timeout_2");
+    EXPECT_NE(fixture_test_name("a-b"), fixture_test_name("a_b"));
+    EXPECT_NE(fixture_test_name("a-b"), fixture_test_name("a.b"));
+    EXPECT_EQ(fixture_test_name("a-b"), "fixture_a_x2d_b");
+}
+
 TEST(ReasonCatalogue, EveryCodeIsUniqueAndDocumented) {
     std::set<std::string_view> seen;
     for (const auto& info : reason_catalogue()) {

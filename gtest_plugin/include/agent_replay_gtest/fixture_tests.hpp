@@ -20,10 +20,6 @@ struct FixtureTestOptions {
 // number registered. Throws std::runtime_error if the suite cannot be listed.
 std::size_t register_fixture_tests(const FixtureTestOptions& options);
 
-// The GoogleTest name for a fixture directory: "fixture_<id>", with anything
-// outside [A-Za-z0-9_] replaced so --gtest_filter can select it.
-std::string fixture_test_name(const std::string& directory_name);
-
 // Writes a CTest script that adds one test per fixture (label "fixture" and
 // its tier) plus the set-up/merge tests that build the suite's junit.xml.
 void write_ctest_script(const FixtureTestOptions& options, const std::filesystem::path& runner,

@@ -21,6 +21,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t kWorkerThreads = 96;
+constexpr std::size_t kMaxRequestBodyBytes = 32u << 20;
+
+// Set by the handler, read by the logger that cpp-httplib runs right after it
+// on the same worker thread.
+thread_local bool handled_by_us = false;
+
 double ms_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -81,23 +88,41 @@ void serve_recorded(const RecordedResponse& recorded, httplib::Response& res) {
     });
 }
 
-// cpp-httplib does not hand handlers their socket; find it by its two ports
-// and shut it down with a zero linger so the client sees a reset, not a reply.
-void reset_connection(int local_port, int remote_port) {
+// cpp-httplib exposes no sockets; find one of ours by its local port and,
+// for a connection, the peer's port (-1: the listening socket).
+int find_socket(int local_port, int remote_port) {
     for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
         int fd = std::atoi(entry.path().filename().c_str());
         sockaddr_storage local{}, peer{};
         socklen_t local_size = sizeof local, peer_size = sizeof peer;
         if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) continue;
-        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) continue;
-        if (local.ss_family != AF_INET || peer.ss_family != AF_INET) continue;
-        if (ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port) != local_port) continue;
-        if (ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) != remote_port) continue;
-        linger abort_on_close{1, 0};
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-        shutdown(fd, SHUT_RDWR);
-        return;
+        if (local.ss_family != AF_INET || ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port) != local_port) continue;
+        if (remote_port < 0) {
+            int listening = 0;
+            socklen_t size = sizeof listening;
+            if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0 && listening) return fd;
+            continue;
+        }
+        if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 || peer.ss_family != AF_INET) continue;
+        if (ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == remote_port) return fd;
     }
+    return -1;
+}
+
+// Shuts the connection down with a zero linger so the client sees a reset, not a reply.
+void reset_connection(int local_port, int remote_port) {
+    int fd = find_socket(local_port, remote_port);
+    if (fd < 0) return;
+    linger abort_on_close{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    shutdown(fd, SHUT_RDWR);
+}
+
+// Debian's compiled cpp-httplib listens with a backlog of 5: a burst of new
+// connections (64 clients at once) overflows it and stalls for seconds.
+void widen_listen_backlog(int port) {
+    int fd = find_socket(port, -1);
+    if (fd >= 0) listen(fd, SOMAXCONN);
 }
 
 // Serves the first half of the recorded response, then drops the connection.
@@ -250,8 +275,12 @@ void CassetteProxy::start(int port) {
     // Without TCP_NODELAY every keep-alive response waits ~40 ms for a delayed ACK.
     server_->set_tcp_nodelay(true);
     server_->set_keep_alive_max_count(10000);
-    server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
+    // One worker per open keep-alive connection: agents (and load tests) hold
+    // dozens at once, and a connection without a worker waits for a free one.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server_->set_payload_max_length(kMaxRequestBodyBytes);  // larger bodies get 413
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+        handled_by_us = true;
         Clock::time_point arrived = Clock::now();
         IncomingRequest request;
         request.method = req.method;
@@ -307,11 +336,14 @@ void CassetteProxy::start(int port) {
         append_trace(std::move(event));
     };
     // Requests cpp-httplib answers itself (CONNECT for HTTPS through a proxy,
-    // unknown methods, unparsable request lines) never reach a handler; the
-    // logger still sees them, so they are traced as unrecorded too.
+    // unknown methods, unparsable request lines, bodies over the limit) never
+    // reach a handler; the logger still sees them, so they are traced as
+    // unrecorded too.
     server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-        static const std::set<std::string> kHandled{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
-        if (kHandled.count(req.method)) return;
+        if (handled_by_us) {  // the handler traced it already
+            handled_by_us = false;
+            return;
+        }
         TraceEvent event;
         event.t_ms = ms_between(started_, Clock::now());
         event.tool = tool_for(req.path, nullptr);
@@ -320,8 +352,9 @@ void CassetteProxy::start(int port) {
         event.body_sha256 = sha256_hex(req.body);
         event.status = res.status;
         event.miss = {{"closest", nullptr},
-                      {"differences", Json::array({{{"field", "method"}, {"received", event.method},
-                                                    {"note", "not served by the cassette proxy"}}})}};
+                      {"differences", Json::array({{{"field", "request"}, {"received", event.method},
+                                                    {"note", "refused by the HTTP server (status " +
+                                                                 std::to_string(res.status) + ")"}}})}};
         append_trace(std::move(event));
     });
     const std::string any = ".*";
@@ -341,6 +374,7 @@ void CassetteProxy::start(int port) {
         port_ = server_->bind_to_any_port("127.0.0.1");
         if (port_ <= 0) throw std::runtime_error("cassette proxy: cannot bind 127.0.0.1 on an ephemeral port");
     }
+    widen_listen_backlog(port_);
     started_ = Clock::now();
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     // Connections already queue in the kernel, but stop() only works once the

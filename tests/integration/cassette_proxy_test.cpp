@@ -210,3 +210,65 @@ TEST_F(ProxyFaults, TruncateFaultCutsTheBody) {
 
 }  // namespace
 }  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+class ProxyRobustness : public ::testing::Test {
+protected:
+    void SetUp() override { proxy_.start(); }
+    Cassette cassette_ = parse_cassette(JsonDocument::parse(
+        R"({"schema_version": 1, "match": {"on": ["method", "path"]}, "interactions": [
+          {"id": "p", "request": {"method": "POST", "path": "/p"}, "response": {"text": "ok"}, "repeat": "any"},
+          {"id": "g", "request": {"method": "GET", "path": "/g"}, "response": {"text": "ok"}, "repeat": "any"}]})",
+        "c.json"));
+    CassetteProxy proxy_{cassette_, {}, ProxyMode::cassette};
+};
+
+TEST_F(ProxyRobustness, OversizedBodyGets413AndIsTraced) {
+    httplib::Client client(proxy_.url());
+    auto res = client.Post("/p", std::string((32u << 20) + 1, 'x'), "text/plain");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 413);
+    auto trace = proxy_.trace();
+    ASSERT_EQ(trace.size(), 1u);
+    EXPECT_FALSE(trace[0].interaction_id.has_value());
+    EXPECT_EQ(trace[0].status, 413);
+}
+
+TEST_F(ProxyRobustness, MalformedHttpGets400AndTheServerLivesOn) {
+    std::string port = proxy_.url().substr(proxy_.url().rfind(':') + 1);
+    std::string output;
+    testing_support::run_shell(
+        "python3 -c \"import socket\nfor raw in (b'GARBAGE\\\\r\\\\n\\\\r\\\\n', b'GET /g HTTP/1.1\\\\r\\\\n' + b'X-Big: ' + b'a' * 20000 + b'\\\\r\\\\n\\\\r\\\\n', b'\\\\x00\\\\xff\\\\r\\\\n\\\\r\\\\n'):\n"
+        "  s = socket.create_connection(('127.0.0.1', " + port + "))\n"
+        "  s.sendall(raw); print(s.recv(100)[:12]); s.close()\"",
+        &output);
+    EXPECT_NE(output.find("HTTP/1.1 400"), std::string::npos) << output;
+    httplib::Client client(proxy_.url());
+    auto res = client.Get("/g");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body, "ok");
+}
+
+TEST_F(ProxyRobustness, SixtyFourConcurrentKeepAliveConnections) {
+    std::atomic<int> failures{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 64; ++c) {
+        clients.emplace_back([&] {
+            httplib::Client client(proxy_.url());
+            client.set_keep_alive(true);
+            client.set_read_timeout(10, 0);
+            for (int i = 0; i < 20; ++i) {
+                auto res = client.Get("/g");
+                if (!res || res->status != 200 || res->body != "ok") ++failures;
+            }
+        });
+    }
+    for (auto& thread : clients) thread.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(proxy_.trace().size(), 64u * 20u);
+}
+
+}  // namespace
+}  // namespace agent_replay

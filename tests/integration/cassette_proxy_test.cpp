@@ -122,6 +122,28 @@ TEST_F(CassetteProxyTest, StreamsServerSentEventsChunkByChunk) {
     EXPECT_EQ(res->body, "data: {\"delta\": \"a\"}\n\nevent: done\ndata: [DONE]\n\n");
 }
 
+TEST_F(CassetteProxyTest, StreamingClientReadsTheFirstEventBeforeTheLastIsSent) {
+    Cassette paced = cassette_from(R"({"schema_version": 1, "interactions": [
+      {"id": "s", "request": {"method": "GET", "path": "/stream"},
+       "response": {"sse": [{"data": "one"}, {"data": "two"}, {"data": "three"}], "chunk_delay_ms": 300}}]})");
+    CassetteProxy proxy(paced, {}, ProxyMode::cassette);
+    proxy.start();
+    httplib::Client client(proxy.url());
+    auto start = std::chrono::steady_clock::now();
+    std::vector<double> arrivals;
+    std::string received;
+    auto res = client.Get("/stream", [&](const char* data, size_t size) {
+        received.append(data, size);
+        arrivals.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        return true;
+    });
+    ASSERT_TRUE(res);
+    EXPECT_EQ(received, "data: one\n\ndata: two\n\ndata: three\n\n");
+    ASSERT_GE(arrivals.size(), 2u) << "the events arrived in one piece";
+    // Two 300 ms gaps separate the first event from the last.
+    EXPECT_GE(arrivals.back() - arrivals.front(), 0.5);
+}
+
 TEST_F(CassetteProxyTest, KeepAliveClientMakesManyRequests) {
     start(ProxyMode::cassette);
     client_->set_keep_alive(true);

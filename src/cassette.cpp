@@ -140,6 +140,28 @@ MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer
     return rules;
 }
 
+Interaction parse_interaction(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    Interaction interaction;
+    interaction.id = reader.required_string("id");
+    interaction.tool = reader.optional_string("tool").value_or("");
+    interaction.side_effect = reader.optional_bool("side_effect").value_or(false);
+    if (!reader.has_object("request")) throw doc.error_at(pointer, "missing required key 'request'");
+    interaction.request = parse_request(doc, reader.pointer_of("request"));
+    if (!reader.has_object("response")) throw doc.error_at(pointer, "missing required key 'response'");
+    interaction.response = parse_response(doc, reader.pointer_of("response"));
+    if (const Json* repeat = reader.find("repeat")) {
+        if (*repeat == "any") interaction.repeat = std::nullopt;
+        else if (repeat->is_number_integer() && repeat->get<int>() >= 1) interaction.repeat = repeat->get<int>();
+        else throw reader.error("repeat", "must be a positive integer or \"any\"");
+    }
+    if (reader.has_object("fault")) interaction.fault = parse_fault(doc, reader.pointer_of("fault"));
+    reader.reject_unknown_keys();
+    return interaction;
+}
+
+}  // namespace
+
 Fault parse_fault(const JsonDocument& doc, const std::string& pointer) {
     JsonObjectReader reader(doc, pointer);
     Fault fault;
@@ -166,27 +188,25 @@ Fault parse_fault(const JsonDocument& doc, const std::string& pointer) {
     return fault;
 }
 
-Interaction parse_interaction(const JsonDocument& doc, const std::string& pointer) {
-    JsonObjectReader reader(doc, pointer);
-    Interaction interaction;
-    interaction.id = reader.required_string("id");
-    interaction.tool = reader.optional_string("tool").value_or("");
-    interaction.side_effect = reader.optional_bool("side_effect").value_or(false);
-    if (!reader.has_object("request")) throw doc.error_at(pointer, "missing required key 'request'");
-    interaction.request = parse_request(doc, reader.pointer_of("request"));
-    if (!reader.has_object("response")) throw doc.error_at(pointer, "missing required key 'response'");
-    interaction.response = parse_response(doc, reader.pointer_of("response"));
-    if (const Json* repeat = reader.find("repeat")) {
-        if (*repeat == "any") interaction.repeat = std::nullopt;
-        else if (repeat->is_number_integer() && repeat->get<int>() >= 1) interaction.repeat = repeat->get<int>();
-        else throw reader.error("repeat", "must be a positive integer or \"any\"");
+Json fault_to_json(const Fault& fault) {
+    Json out = {{"kind", std::string(to_string(fault.kind))}};
+    if (fault.kind == FaultKind::status) {
+        out["status"] = fault.status;
+        if (!fault.headers.empty()) {
+            Json headers = Json::object();
+            for (const auto& [name, value] : fault.headers) headers[name] = value;
+            out["headers"] = headers;
+        }
+        if (!fault.body.empty()) out["text"] = fault.body;
     }
-    if (reader.has_object("fault")) interaction.fault = parse_fault(doc, reader.pointer_of("fault"));
-    reader.reject_unknown_keys();
-    return interaction;
+    if (fault.kind == FaultKind::delay) out["delay_ms"] = fault.delay_ms;
+    if (fault.times) out["times"] = *fault.times;
+    if (fault.probability) {
+        out["probability"] = *fault.probability;
+        out["seed"] = fault.seed;
+    }
+    return out;
 }
-
-}  // namespace
 
 std::string_view to_string(FaultKind kind) {
     switch (kind) {
@@ -298,6 +318,7 @@ Json cassette_to_json(const Cassette& cassette) {
                      {"request", request}, {"response", response}};
         if (!interaction.repeat) item["repeat"] = "any";
         else if (*interaction.repeat != 1) item["repeat"] = *interaction.repeat;
+        if (interaction.fault) item["fault"] = fault_to_json(*interaction.fault);
         interactions.push_back(item);
     }
     return {{"schema_version", 1}, {"match", match}, {"interactions", interactions}};

@@ -51,6 +51,10 @@ struct Fault {
 };
 
 std::string_view to_string(FaultKind kind);
+// Reads the fault object at `pointer` of `doc`; throws FixtureError.
+Fault parse_fault(const JsonDocument& doc, const std::string& pointer);
+// The fault as tool_cassettes.json writes it.
+Json fault_to_json(const Fault& fault);
 
 struct Interaction {
     std::string id;

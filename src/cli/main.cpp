@@ -1,6 +1,8 @@
 // agent-replay: a thin command line over the agent_replay library.
 #include <agent_replay/cassette_proxy.hpp>
+#include <agent_replay/har.hpp>
 #include <agent_replay/reason_codes.hpp>
+#include <agent_replay/suite.hpp>
 #include <agent_replay/serve_session.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
@@ -185,6 +187,19 @@ int main(int argc, char** argv) {
     record->add_option("--report-dir", record_args.report_dir, "Where the verdict and logs go")->capture_default_str();
     record->add_option("--set-env", record_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");
 
+    std::string cassette_fixture, har_file;
+    CLI::App* cassette = app.add_subcommand("cassette", "Convert cassettes to and from HAR 1.2");
+    cassette->require_subcommand(1);
+    CLI::App* har_export = cassette->add_subcommand("export", "Write a fixture's tool_cassettes.json as a HAR 1.2 file");
+    har_export->add_option("--fixture", cassette_fixture, "The fixture directory")->required();
+    har_export->add_option("--har", har_file, "The HAR file to write")->required();
+    CLI::App* har_import = cassette->add_subcommand(
+        "import", "Write <fixture>/tool_cassettes.json from a HAR 1.2 file (browser, mitmproxy, Polly.JS)");
+    har_import->add_option("--har", har_file, "The HAR file to read")->required();
+    har_import->add_option("--fixture", cassette_fixture,
+                           "The fixture directory; its input.json routes name the tools")
+        ->required();
+
     std::string merge_dir = "agent-replay-report";
     std::string merge_suite = "agent_replay";
     CLI::App* report = app.add_subcommand("report", "Work with report directories");
@@ -225,6 +240,31 @@ int main(int argc, char** argv) {
             return status;
         }
         if (*serve) return serve_command(serve_args);
+        if (*har_export) {
+            Cassette cassette = parse_cassette(JsonDocument::load(fs::path(cassette_fixture) / "tool_cassettes.json"));
+            write_file_atomically(har_file, cassette_to_har(cassette).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+            std::printf("wrote %zu entries to %s\n", cassette.interactions.size(), har_file.c_str());
+            return kExitPassed;
+        }
+        if (*har_import) {
+            std::vector<Route> routes;
+            try {
+                routes = load_fixture(cassette_fixture, find_repo_root(cassette_fixture), true).input.routes;
+            } catch (const FixtureError& error) {
+                std::fprintf(stderr, "note: no routes from the fixture (%s); tools are named \"http\"\n", error.what());
+            }
+            Cassette cassette = cassette_from_har(JsonDocument::load(har_file), routes);
+            fs::path out = fs::path(cassette_fixture) / "tool_cassettes.json";
+            if (fs::exists(out)) {  // HAR has no matching rules: keep the fixture's own
+                try {
+                    cassette.match = parse_cassette(JsonDocument::load(out)).match;
+                } catch (const FixtureError&) {
+                }
+            }
+            write_file_atomically(out, cassette_to_json(cassette).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+            std::printf("wrote %zu interactions to %s\n", cassette.interactions.size(), out.string().c_str());
+            return kExitPassed;
+        }
         if (*reasons) {
             std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");
             for (const auto& info : reason_catalogue()) {

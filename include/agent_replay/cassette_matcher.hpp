@@ -37,6 +37,12 @@ public:
     // Thread-safe; the same request sequence gives the same faults.
     MatchResult match(const IncomingRequest& request);
 
+    // The index key of a recorded request: two interactions with the same key
+    // compete for the same incoming requests.
+    std::string key_for(const RecordedRequest& request) const {
+        return key_of(request.method, request.path, request.query, request.body);
+    }
+
     // Ids of interactions that were never matched, in cassette order.
     std::vector<std::string> unused_interactions() const;
 

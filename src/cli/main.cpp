@@ -1,6 +1,8 @@
 // agent-replay: a thin command line over the agent_replay library.
 #include <agent_replay/cassette_proxy.hpp>
+#include <agent_replay/cassette_lint.hpp>
 #include <agent_replay/har.hpp>
+#include <agent_replay/report.hpp>
 #include <agent_replay/reason_codes.hpp>
 #include <agent_replay/suite.hpp>
 #include <agent_replay/serve_session.hpp>
@@ -200,6 +202,13 @@ int main(int argc, char** argv) {
                            "The fixture directory; its input.json routes name the tools")
         ->required();
 
+    std::string lint_report_dir = "agent-replay-report";
+    CLI::App* lint = cassette->add_subcommand(
+        "lint", "Find unreachable or duplicate interactions, unredacted secrets, and interactions the last replay never used");
+    lint->add_option("--fixture", cassette_fixture, "The fixture directory")->required();
+    lint->add_option("--report-dir", lint_report_dir, "Report directory of the last replay (for unused interactions)")
+        ->capture_default_str();
+
     std::string merge_dir = "agent-replay-report";
     std::string merge_suite = "agent_replay";
     CLI::App* report = app.add_subcommand("report", "Work with report directories");
@@ -264,6 +273,26 @@ int main(int argc, char** argv) {
             write_file_atomically(out, cassette_to_json(cassette).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
             std::printf("wrote %zu interactions to %s\n", cassette.interactions.size(), out.string().c_str());
             return kExitPassed;
+        }
+        if (*lint) {
+            fs::path dir = fs::absolute(cassette_fixture).lexically_normal();
+            if (dir.filename().empty()) dir = dir.parent_path();
+            Fixture fixture = load_fixture(dir, find_repo_root(dir));
+            std::optional<std::vector<TraceEvent>> last_trace;
+            for (const auto& result : read_fixture_results(lint_report_dir)) {
+                if (result.fixture_id == fixture.id) last_trace = result.trace;
+            }
+            auto findings = lint_cassette(fixture.cassette, last_trace);
+            std::size_t errors = 0;
+            for (const auto& finding : findings) {
+                errors += finding.is_error;
+                std::printf("%s: %s %s: %s\n", finding.is_error ? "error" : "warning", finding.kind.c_str(),
+                            finding.interaction_id.c_str(), finding.message.c_str());
+            }
+            if (!last_trace) std::printf("note: no replay of %s in %s, so unused interactions are not listed\n",
+                                         fixture.id.c_str(), lint_report_dir.c_str());
+            std::printf("%zu error(s), %zu warning(s)\n", errors, findings.size() - errors);
+            return errors > 0 ? kExitFailed : kExitPassed;
         }
         if (*reasons) {
             std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");

@@ -125,6 +125,14 @@ void widen_listen_backlog(int port) {
     if (fd >= 0) listen(fd, SOMAXCONN);
 }
 
+// A client that uses us as its HTTP_PROXY sends absolute-form targets
+// ("http://api.example.com/v1/x"); cassettes record origin-form paths ("/v1/x").
+std::string origin_form_path(const std::string& path) {
+    if (path.rfind("http://", 0) != 0) return path;
+    std::size_t slash = path.find('/', 7);
+    return slash == std::string::npos ? "/" : path.substr(slash);
+}
+
 // Serves the first half of the recorded response, then drops the connection.
 void serve_truncated(const RecordedResponse& recorded, httplib::Response& res) {
     res.status = recorded.status;
@@ -284,7 +292,7 @@ void CassetteProxy::start(int port) {
         Clock::time_point arrived = Clock::now();
         IncomingRequest request;
         request.method = req.method;
-        request.path = req.path;
+        request.path = origin_form_path(req.path);
         std::string raw_query;
         for (const auto& [name, value] : req.params) {
             request.query.emplace_back(name, value);
@@ -321,9 +329,10 @@ void CassetteProxy::start(int port) {
 
         TraceEvent event;
         event.t_ms = ms_between(started_, arrived);
-        event.tool = tool_for(req.path, result.interaction);
+        event.tool = tool_for(request.path, result.interaction);
         event.method = req.method;
-        event.path = req.path;
+        event.path = request.path;
+        if (request.path != req.path) event.host = req.path.substr(7, req.path.find('/', 7) - 7);
         event.query = redact_query_string(raw_query);
         event.body_sha256 = sha256_hex(req.body);
         if (result.interaction) event.interaction_id = result.interaction->id;

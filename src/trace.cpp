@@ -10,6 +10,7 @@ void to_json(nlohmann::json& out, const TraceEvent& event) {
            {"interaction_id", event.interaction_id ? nlohmann::json(*event.interaction_id) : nlohmann::json()},
            {"status", event.status}, {"latency_ms", event.latency_ms}};
     if (!event.fault.empty()) out["fault"] = event.fault;
+    if (!event.host.empty()) out["host"] = event.host;
     if (!event.miss.is_null()) out["miss"] = event.miss;
 }
 
@@ -27,6 +28,7 @@ void from_json(const nlohmann::json& in, TraceEvent& event) {
     event.status = in.value("status", 0);
     event.latency_ms = in.value("latency_ms", 0.0);
     event.fault = in.value("fault", "");
+    event.host = in.value("host", "");
     event.miss = in.value("miss", nlohmann::json());
 }
 

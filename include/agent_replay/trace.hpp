@@ -13,6 +13,7 @@ struct TraceEvent {
     std::string tool;
     std::string method;
     std::string path;
+    std::string host;  // for requests that came through HTTP_PROXY (absolute-form), else ""
     std::string query;
     std::string body_sha256;
     std::optional<std::string> interaction_id;  // nullopt: unrecorded

@@ -87,7 +87,24 @@ TEST_F(Replay, StrictModeCatchesRequestsToOtherHostsThroughHttpProxy) {
     FixtureResult result = replay();
     EXPECT_EQ(codes(result), std::vector<std::string>{"unrecorded_request"});
     ASSERT_EQ(result.trace.size(), 1u);
-    EXPECT_NE(result.trace[0].path.find("api.example.invalid"), std::string::npos) << result.trace[0].path;
+    EXPECT_EQ(result.trace[0].host, "api.example.invalid");
+    EXPECT_EQ(result.trace[0].path, "/v1/x");
+}
+
+TEST_F(Replay, StrictModeInterceptsAnAgentThatOnlyUsesHttpProxy) {
+    options_.mode = ProxyMode::strict;
+    write_file(fixture_ / "input.json", R"JSON({"schema_version": 1, "agent": {"command": ["python3", "-c",
+      "import json, os, urllib.request\nbody = urllib.request.urlopen('http://api.example.com/v1/echo?a=1&b=2', timeout=5).read()\nopen(os.environ['AGENT_REPLAY_WORKSPACE'] + '/out.json', 'wb').write(body)"]}})JSON");
+    write_file(fixture_ / "tool_cassettes.json", R"({"schema_version": 1, "interactions": [
+      {"id": "echo-1", "tool": "echo", "request": {"method": "GET", "path": "/v1/echo?a=1&b=2"},
+       "response": {"json": {"value": "through the proxy"}}}]})");
+    write_file(fixture_ / "expected.json",
+               R"({"schema_version": 1, "artifacts": [{"path": "out.json", "json_equals": {"/value": "through the proxy"}}]})");
+    FixtureResult result = replay();
+    EXPECT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    ASSERT_EQ(result.trace.size(), 1u);
+    EXPECT_EQ(result.trace[0].host, "api.example.com");
+    EXPECT_EQ(result.trace[0].path, "/v1/echo");
 }
 
 TEST_F(Replay, TimeoutKillsTheAgentAndItsChildren) {

@@ -219,6 +219,20 @@ std::string_view to_string(FaultKind kind) {
     return "status";
 }
 
+std::string encode_sse_event(const SseEvent& event) {
+    std::string out;
+    if (!event.event.empty()) out += "event: " + event.event + "\n";
+    if (!event.id.empty()) out += "id: " + event.id + "\n";
+    std::size_t start = 0;
+    while (true) {
+        std::size_t end = event.data.find('\n', start);
+        out += "data: " + event.data.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out + "\n";
+}
+
 std::vector<std::pair<std::string, std::string>> parse_query_string(const std::string& query) {
     std::vector<std::pair<std::string, std::string>> out;
     std::size_t start = 0;

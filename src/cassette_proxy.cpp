@@ -49,20 +49,6 @@ std::string content_type_of(const RecordedResponse& response) {
     return response.sse.empty() ? "application/octet-stream" : "text/event-stream";
 }
 
-std::string encode_sse(const SseEvent& event) {
-    std::string out;
-    if (!event.event.empty()) out += "event: " + event.event + "\n";
-    if (!event.id.empty()) out += "id: " + event.id + "\n";
-    std::size_t start = 0;
-    while (true) {
-        std::size_t end = event.data.find('\n', start);
-        out += "data: " + event.data.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return out + "\n";
-}
-
 void serve_recorded(const RecordedResponse& recorded, httplib::Response& res) {
     res.status = recorded.status;
     for (const auto& [name, value] : recorded.headers) {
@@ -80,7 +66,7 @@ void serve_recorded(const RecordedResponse& recorded, httplib::Response& res) {
         (void)offset;
         for (std::size_t i = 0; i < events->size(); ++i) {
             if (i > 0 && delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-            std::string chunk = encode_sse((*events)[i]);
+            std::string chunk = encode_sse_event((*events)[i]);
             if (!sink.write(chunk.data(), chunk.size())) return false;
         }
         sink.done();
@@ -142,7 +128,7 @@ void serve_truncated(const RecordedResponse& recorded, httplib::Response& res) {
         res.set_chunked_content_provider(content_type, [events](size_t, httplib::DataSink& sink) {
             std::size_t half = std::max<std::size_t>(1, events->size() / 2);
             for (std::size_t i = 0; i < half && i < events->size(); ++i) {
-                std::string chunk = encode_sse((*events)[i]);
+                std::string chunk = encode_sse_event((*events)[i]);
                 sink.write(chunk.data(), chunk.size());
             }
             return false;  // abort: the stream ends without its last events
@@ -225,15 +211,7 @@ void CassetteProxy::on_strict_violation(std::function<void()> callback) {
     strict_violation_ = std::move(callback);
 }
 
-const Route* CassetteProxy::route_for(const std::string& path) const {
-    for (const Route& route : routes_) {  // longest prefix first
-        if (path.compare(0, route.prefix.size(), route.prefix) == 0 &&
-            (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' || route.prefix.back() == '/')) {
-            return &route;
-        }
-    }
-    return nullptr;
-}
+const Route* CassetteProxy::route_for(const std::string& path) const { return find_route(routes_, path); }
 
 std::string CassetteProxy::tool_for(const std::string& path, const Interaction* interaction) const {
     if (interaction && !interaction->tool.empty()) return interaction->tool;

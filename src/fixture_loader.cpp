@@ -363,6 +363,16 @@ Cassette load_cassettes(const fs::path& fixture_dir, const InputEnvelope& input,
 
 }  // namespace
 
+const Route* find_route(const std::vector<Route>& routes, const std::string& path) {
+    const Route* best = nullptr;
+    for (const Route& route : routes) {
+        bool covers = path.compare(0, route.prefix.size(), route.prefix) == 0 &&
+                      (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' || route.prefix.back() == '/');
+        if (covers && (!best || route.prefix.size() > best->prefix.size())) best = &route;
+    }
+    return best;
+}
+
 bool is_valid_fixture_id(const std::string& id) {
     static const std::regex kId("[a-z0-9_]+");
     return std::regex_match(id, kId);

@@ -35,18 +35,7 @@ std::string percent_encode(const std::string& text) {
 
 std::string sse_text(const std::vector<SseEvent>& events) {
     std::string out;
-    for (const auto& event : events) {
-        if (!event.event.empty()) out += "event: " + event.event + "\n";
-        if (!event.id.empty()) out += "id: " + event.id + "\n";
-        std::size_t start = 0;
-        while (true) {
-            std::size_t end = event.data.find('\n', start);
-            out += "data: " + event.data.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
-            if (end == std::string::npos) break;
-            start = end + 1;
-        }
-        out += "\n";
-    }
+    for (const auto& event : events) out += encode_sse_event(event);
     return out;
 }
 
@@ -74,16 +63,6 @@ Json content_of(const RecordedResponse& response) {
         content["encoding"] = "base64";
     }
     return content;
-}
-
-const Route* route_for(const std::vector<Route>& routes, const std::string& path) {
-    const Route* best = nullptr;
-    for (const Route& route : routes) {
-        bool prefix = path.compare(0, route.prefix.size(), route.prefix) == 0 &&
-                      (path.size() == route.prefix.size() || path[route.prefix.size()] == '/' || route.prefix.back() == '/');
-        if (prefix && (!best || route.prefix.size() > best->prefix.size())) best = &route;
-    }
-    return best;
 }
 
 }  // namespace
@@ -185,7 +164,7 @@ Cassette cassette_from_har(const JsonDocument& har, const std::vector<Route>& ro
                 interaction.response.body = text;
             }
             const Json own = entry.value("_agent_replay", Json::object());
-            const Route* route = route_for(routes, interaction.request.path);
+            const Route* route = find_route(routes, interaction.request.path);
             interaction.tool = own.value("tool", route ? route->tool : "http");
             interaction.side_effect = own.value("side_effect", interaction.request.method != "GET" &&
                                                                    interaction.request.method != "HEAD" &&

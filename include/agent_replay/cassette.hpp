@@ -93,6 +93,9 @@ Json cassette_to_json(const Cassette& cassette);
 // Appends `extra`'s interactions to `into` (ids must stay unique; throws FixtureError otherwise).
 void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file);
 
+// One event in text/event-stream framing ("event:", "id:", one "data:" per line, blank line).
+std::string encode_sse_event(const SseEvent& event);
+
 // Splits "a=1&b=%20x" into decoded pairs.
 std::vector<std::pair<std::string, std::string>> parse_query_string(const std::string& query);
 

@@ -35,6 +35,10 @@ struct Route {
     std::string upstream;  // "https://api.example.com/v1" (record mode); "" = none
 };
 
+// The route whose prefix covers `path` (a whole segment: "/tools" covers
+// "/tools/x", not "/toolsx"), longest prefix first; nullptr if none.
+const Route* find_route(const std::vector<Route>& routes, const std::string& path);
+
 struct InputEnvelope {
     std::string task_id;
     AgentSpec agent;

@@ -10,6 +10,7 @@
 
 #include <exception>
 #include <functional>
+#include <regex>
 
 namespace agent_replay {
 namespace {
@@ -71,6 +72,37 @@ std::optional<std::string> unsupported_ref(const nlohmann::json& schema, const s
     return std::nullopt;
 }
 
+// valijson compiles `pattern` regexes only while validating; check them now
+// so a bad one is the fixture's error, found at load time.
+std::optional<std::string> invalid_pattern(const nlohmann::json& schema, const std::string& where) {
+    auto check = [&](const std::string& pattern, const std::string& at) -> std::optional<std::string> {
+        try {
+            std::regex compiled(pattern);
+        } catch (const std::regex_error& error) {
+            return at + ": invalid regular expression \"" + pattern + "\" (" + error.what() + ")";
+        }
+        return std::nullopt;
+    };
+    if (schema.is_object()) {
+        for (const auto& [key, value] : schema.items()) {
+            if (key == "pattern" && value.is_string()) {
+                if (auto problem = check(value.get<std::string>(), where + "/pattern")) return problem;
+            }
+            if (key == "patternProperties" && value.is_object()) {
+                for (const auto& [pattern, unused] : value.items()) {
+                    if (auto problem = check(pattern, where + "/patternProperties")) return problem;
+                }
+            }
+            if (auto problem = invalid_pattern(value, where + "/" + key)) return problem;
+        }
+    } else if (schema.is_array()) {
+        for (std::size_t i = 0; i < schema.size(); ++i) {
+            if (auto problem = invalid_pattern(schema[i], where + "/" + std::to_string(i))) return problem;
+        }
+    }
+    return std::nullopt;
+}
+
 void compile(const nlohmann::json& schema_json, valijson::Schema& schema) {
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter adapter(schema_json);
@@ -82,6 +114,7 @@ void compile(const nlohmann::json& schema_json, valijson::Schema& schema) {
 std::optional<std::string> json_schema_problem(const nlohmann::json& schema_json) {
     if (!schema_json.is_object() && !schema_json.is_boolean()) return "a schema must be an object";
     if (auto problem = unsupported_ref(schema_json, "")) return problem;
+    if (auto problem = invalid_pattern(schema_json, "")) return problem;
     try {
         run_with_large_stack([&] {
             valijson::Schema schema;

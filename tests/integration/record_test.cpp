@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <zlib.h>
+
 #include <thread>
 
 #include "../support/test_support.hpp"
@@ -36,6 +38,27 @@ std::vector<std::string> trace_signature(const FixtureResult& result) {
     return out;
 }
 
+// gzip framing (windowBits 16 + 15), as a compressing upstream sends it.
+std::string gzip(const std::string& text) {
+    z_stream stream{};
+    deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+    std::string out(compressBound(static_cast<uLong>(text.size())) + 64, '\0');
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    stream.avail_in = static_cast<uInt>(text.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    deflate(&stream, Z_FINISH);
+    out.resize(stream.total_out);
+    deflateEnd(&stream);
+    return out;
+}
+
+const std::string kLargeBody = [] {
+    Json hits = Json::array();
+    for (int i = 0; i < 200; ++i) hits.push_back({{"path", "doc-" + std::to_string(i) + ".txt"}, {"score", i}});
+    return Json{{"hits", hits}}.dump();
+}();
+
 class Record : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -46,6 +69,10 @@ protected:
             res.set_header("Set-Cookie", "sid=" + kSecret);
             res.set_content(Json{{"hits", {{{"path", "a.txt"}}}}, {"echo", Json::parse(req.body)["q"]}}.dump(),
                             "application/json");
+        });
+        upstream_.Get("/api/compressed", [](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Content-Encoding", "gzip");
+            res.set_content(gzip(kLargeBody), "application/json");
         });
         port_ = upstream_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { upstream_.listen_after_bind(); });
@@ -118,6 +145,29 @@ TEST_F(Record, RecordsRedactedAndReplaysIdentically) {
 
     EXPECT_EQ(files_containing(dir_.path(), kSecret), std::vector<std::string>{})
         << "the secret used while recording was written somewhere";
+}
+
+TEST_F(Record, GzipUpstreamIsStoredDecodedAndReplaysByteIdentical) {
+    write_file(fixture_ / "agent.py", R"PY(
+import os, urllib.request
+body = urllib.request.urlopen(os.environ["SEARCH_URL"] + "/compressed", timeout=10).read()
+open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "wb").write(body)
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "exit": {"code": 0}})");
+    FixtureResult recorded = run(ProxyMode::record);
+    ASSERT_EQ(recorded.verdict, Verdict::passed) << Json(recorded).dump(2);
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    EXPECT_EQ(cassette["interactions"][0]["response"]["json"], Json::parse(kLargeBody)) << "stored decoded";
+    EXPECT_FALSE(cassette["interactions"][0]["response"]["headers"].contains("content-encoding"));
+
+    upstream_.stop();
+    // Keep the workspace of the replay (a contract it cannot meet) to read what the agent received.
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "exit": {"code": 99}})");
+    FixtureResult replayed = run(ProxyMode::cassette);
+    ASSERT_FALSE(replayed.workspace.empty());
+    EXPECT_EQ(Json::parse(read_file(fs::path(replayed.workspace) / "out.json")), Json::parse(kLargeBody));
+    EXPECT_EQ(read_file(fs::path(replayed.workspace) / "out.json"), Json::parse(kLargeBody).dump())
+        << "replayed bytes equal the decoded upstream body";
 }
 
 TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {

@@ -146,6 +146,7 @@ Interaction parse_interaction(const JsonDocument& doc, const std::string& pointe
     interaction.id = reader.required_string("id");
     interaction.tool = reader.optional_string("tool").value_or("");
     interaction.side_effect = reader.optional_bool("side_effect").value_or(false);
+    interaction.refreshable = reader.optional_bool("refreshable").value_or(false);
     if (!reader.has_object("request")) throw doc.error_at(pointer, "missing required key 'request'");
     interaction.request = parse_request(doc, reader.pointer_of("request"));
     if (!reader.has_object("response")) throw doc.error_at(pointer, "missing required key 'response'");
@@ -333,6 +334,7 @@ Json cassette_to_json(const Cassette& cassette) {
         if (!interaction.repeat) item["repeat"] = "any";
         else if (*interaction.repeat != 1) item["repeat"] = *interaction.repeat;
         if (interaction.fault) item["fault"] = fault_to_json(*interaction.fault);
+        if (interaction.refreshable) item["refreshable"] = true;
         interactions.push_back(item);
     }
     return {{"schema_version", 1}, {"match", match}, {"interactions", interactions}};

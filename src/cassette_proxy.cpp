@@ -190,6 +190,7 @@ std::string_view to_string(ProxyMode mode) {
         case ProxyMode::cassette: return "cassette";
         case ProxyMode::strict: return "strict";
         case ProxyMode::record: return "record";
+        case ProxyMode::live: return "live";
     }
     return "cassette";
 }
@@ -198,6 +199,7 @@ std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
     if (text == "cassette") return ProxyMode::cassette;
     if (text == "strict") return ProxyMode::strict;
     if (text == "record") return ProxyMode::record;
+    if (text == "live") return ProxyMode::live;
     return std::nullopt;
 }
 
@@ -219,7 +221,8 @@ std::string CassetteProxy::tool_for(const std::string& path, const Interaction* 
     return route ? route->tool : "";
 }
 
-std::optional<std::string> CassetteProxy::record(const httplib::Request& req, httplib::Response& res) {
+std::optional<std::string> CassetteProxy::record(const httplib::Request& req, httplib::Response& res,
+                                                 const Interaction* refreshes) {
     const Route* route = route_for(req.path);
     if (!route || route->upstream.empty()) {
         res.status = 502;
@@ -236,9 +239,27 @@ std::optional<std::string> CassetteProxy::record(const httplib::Request& req, ht
         return std::nullopt;
     }
     std::lock_guard<std::mutex> lock(mutex_);
+    Interaction& fresh = exchange.interaction;
+    if (refreshes) {  // live mode: the recording keeps its identity, only the exchange is new
+        fresh.id = refreshes->id;
+        fresh.tool = refreshes->tool;
+        fresh.side_effect = refreshes->side_effect;
+        fresh.refreshable = refreshes->refreshable;
+        fresh.repeat = refreshes->repeat;
+        fresh.fault = refreshes->fault;
+        refreshed_[fresh.id] = fresh;
+        return fresh.id;
+    }
     std::string tool = route->tool.empty() ? "request" : route->tool;
-    exchange.interaction.id = tool + "-" + std::to_string(++recorded_per_tool_[tool]);
-    recorded_.push_back(std::move(exchange.interaction));
+    auto taken = [&](const std::string& id) {
+        auto same = [&](const Interaction& i) { return i.id == id; };
+        return std::any_of(cassette_.interactions.begin(), cassette_.interactions.end(), same) ||
+               std::any_of(recorded_.begin(), recorded_.end(), same);
+    };
+    do {
+        fresh.id = tool + "-" + std::to_string(++recorded_per_tool_[tool]);
+    } while (taken(fresh.id));
+    recorded_.push_back(std::move(fresh));
     return recorded_.back().id;
 }
 
@@ -252,7 +273,13 @@ Cassette CassetteProxy::recorded_cassette() const {
             out.match.redact_json_paths.push_back(pointer);
         }
     }
-    out.interactions = recorded_;
+    if (mode_ == ProxyMode::live) {
+        for (const auto& interaction : cassette_.interactions) {
+            auto refreshed = refreshed_.find(interaction.id);
+            out.interactions.push_back(refreshed != refreshed_.end() ? refreshed->second : interaction);
+        }
+    }
+    out.interactions.insert(out.interactions.end(), recorded_.begin(), recorded_.end());
     return out;
 }
 
@@ -271,11 +298,10 @@ void CassetteProxy::start(int port) {
         IncomingRequest request;
         request.method = req.method;
         request.path = origin_form_path(req.path);
-        std::string raw_query;
-        for (const auto& [name, value] : req.params) {
-            request.query.emplace_back(name, value);
-            raw_query += (raw_query.empty() ? "" : "&") + name + "=" + value;
-        }
+        // From the target, not req.params: cpp-httplib also puts form-encoded body fields there.
+        std::size_t question = req.target.find('?');
+        std::string raw_query = question == std::string::npos ? "" : req.target.substr(question + 1);
+        request.query = parse_query_string(raw_query);
         for (const auto& [name, value] : req.headers) {
             std::string lower = name;
             std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -285,12 +311,21 @@ void CassetteProxy::start(int port) {
 
         MatchResult result;
         std::optional<std::string> recorded_id;
+        bool safe = req.method == "GET" || req.method == "HEAD";
         if (mode_ == ProxyMode::record) {
-            recorded_id = record(req, res);
+            recorded_id = record(req, res, nullptr);
             if (!recorded_id) result.miss = {{"closest", nullptr}, {"differences", Json::array()}};
         } else {
             result = matcher_.match(request);
-            if (result.fault) {
+            bool refresh = mode_ == ProxyMode::live &&
+                           (safe || (result.interaction && result.interaction->refreshable));
+            if (refresh) {
+                // Live: ask the upstream and refresh the recording; replay it if the upstream is down.
+                recorded_id = record(req, res, result.interaction);
+                if (!recorded_id && result.interaction) serve_recorded(result.interaction->response, res);
+                if (recorded_id) result.miss = nullptr;
+                result.fault = nullptr;
+            } else if (result.fault) {
                 serve_fault(*result.fault, result.interaction->response, req, res);
             } else if (result.interaction) {
                 serve_recorded(result.interaction->response, res);

@@ -115,7 +115,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     run.process = run_agent_process(spec);
     proxy.stop();
     run.trace = proxy.trace();
-    if (options.mode == ProxyMode::record && run.process.started) {
+    if ((options.mode == ProxyMode::record || options.mode == ProxyMode::live) && run.process.started) {
         write_file_atomically(fixture.dir / "tool_cassettes.json",
                               cassette_to_json(proxy.recorded_cassette()).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     }

@@ -112,7 +112,8 @@ UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request&
     recorded.side_effect = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
     recorded.request.method = req.method;
     recorded.request.path = req.path;
-    for (const auto& [name, value] : req.params) recorded.request.query.emplace_back(name, value);
+    // From the target, not req.params: cpp-httplib also puts form-encoded body fields there.
+    if (question != std::string::npos) recorded.request.query = parse_query_string(req.target.substr(question + 1));
     redact_query(recorded.request.query);
     if (!req.body.empty()) recorded.request.body = redacted_body(req.body, redact_json_paths);
     recorded.response.status = answer.status;

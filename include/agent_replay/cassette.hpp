@@ -60,6 +60,7 @@ struct Interaction {
     std::string id;
     std::string tool;
     bool side_effect = false;
+    bool refreshable = false;  // live mode may refresh it from the upstream even if it mutates
     RecordedRequest request;
     RecordedResponse response;
     std::optional<int> repeat = 1;  // nullopt = any number of times

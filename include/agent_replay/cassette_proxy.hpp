@@ -25,8 +25,10 @@ struct Response;
 namespace agent_replay {
 
 // cassette: replay; strict: replay and stop at the first unrecorded request;
-// record: forward everything to the routes' upstreams and record it.
-enum class ProxyMode { cassette, strict, record };
+// record: forward everything to the routes' upstreams and record it;
+// live: GET/HEAD and `refreshable` interactions go upstream and refresh the
+// cassette, everything else is replayed (or blocked when not recorded).
+enum class ProxyMode { cassette, strict, record, live };
 
 std::string_view to_string(ProxyMode mode);
 std::optional<ProxyMode> proxy_mode_from_string(std::string_view text);
@@ -66,7 +68,8 @@ private:
     // Numbers and stores the event; an unrecorded one in strict mode reports the violation.
     void append_trace(TraceEvent event);
     // Record mode; returns the id of the new interaction, or nullopt if the upstream was not reached.
-    std::optional<std::string> record(const httplib::Request& req, httplib::Response& res);
+    // With `refreshes` (live mode) the new exchange replaces that interaction.
+    std::optional<std::string> record(const httplib::Request& req, httplib::Response& res, const Interaction* refreshes);
 
     const Cassette& cassette_;
     std::vector<Route> routes_;
@@ -82,6 +85,7 @@ private:
     bool violation_reported_ = false;
     std::vector<std::string> redact_json_paths_;
     std::vector<Interaction> recorded_;
+    std::map<std::string, Interaction> refreshed_;  // live mode: id -> fresh exchange
     std::map<std::string, int> recorded_per_tool_;
 };
 

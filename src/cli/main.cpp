@@ -56,7 +56,7 @@ void print_result(const FixtureResult& result, std::size_t index, std::size_t to
 int run_command(const RunArguments& args) {
     auto mode = proxy_mode_from_string(args.mode);
     if (!mode) {
-        std::fprintf(stderr, "agent-replay: --mode must be cassette or strict, not '%s'\n", args.mode.c_str());
+        std::fprintf(stderr, "agent-replay: --mode must be cassette, strict or live, not '%s'\n", args.mode.c_str());
         return kExitUsage;
     }
     ReplayOptions options;
@@ -168,8 +168,10 @@ int main(int argc, char** argv) {
     auto* fixture = run->add_option("--fixture", run_args.fixture, "One fixture directory (fixtures/<suite>/<id>)");
     auto* fixtures = run->add_option("--fixtures", run_args.fixtures, "A suite directory: replays every fixture in it");
     fixture->excludes(fixtures);
-    run->add_option("--mode", run_args.mode, "Proxy mode: cassette (default) or strict")
-        ->check(CLI::IsMember({"cassette", "strict"}));
+    run->add_option("--mode", run_args.mode,
+                    "Proxy mode: cassette (default), strict, or live (GET/HEAD and refreshable interactions go to "
+                    "the routes' upstreams and refresh tool_cassettes.json)")
+        ->check(CLI::IsMember({"cassette", "strict", "live"}));
     run->add_option("--report-dir", run_args.report_dir, "Where verdicts and junit.xml go (emptied first)")
         ->capture_default_str();
     run->add_option("--suite-name", run_args.suite_name, "Suite name in the reports (default: the suite directory name)");

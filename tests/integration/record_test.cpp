@@ -7,6 +7,7 @@
 
 #include <zlib.h>
 
+#include <atomic>
 #include <thread>
 
 #include "../support/test_support.hpp"
@@ -168,6 +169,39 @@ open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "wb").write
     EXPECT_EQ(Json::parse(read_file(fs::path(replayed.workspace) / "out.json")), Json::parse(kLargeBody));
     EXPECT_EQ(read_file(fs::path(replayed.workspace) / "out.json"), Json::parse(kLargeBody).dump())
         << "replayed bytes equal the decoded upstream body";
+}
+
+TEST_F(Record, LiveModeRefreshesReadsAndReplaysMutations) {
+    std::atomic<int> upstream_saves{0};
+    upstream_.Get("/api/items", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"version": 2})", "application/json");
+    });
+    upstream_.Post("/api/save", [&](const httplib::Request&, httplib::Response& res) {
+        ++upstream_saves;
+        res.set_content(R"({"saved": "upstream"})", "application/json");
+    });
+    write_file(fixture_ / "agent.py", R"PY(
+import json, os, urllib.request
+base = os.environ["SEARCH_URL"]
+items = json.load(urllib.request.urlopen(base + "/items", timeout=10))
+saved = json.load(urllib.request.urlopen(urllib.request.Request(base + "/save", data=b'{"n": 1}', method="POST"), timeout=10))
+json.dump({"items": items, "saved": saved}, open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "w"))
+)PY");
+    write_file(fixture_ / "tool_cassettes.json", R"({"schema_version": 1, "interactions": [
+      {"id": "items-1", "tool": "search", "request": {"method": "GET", "path": "/tools/items"},
+       "response": {"json": {"version": 1}}},
+      {"id": "save-1", "tool": "search", "side_effect": true, "request": {"method": "POST", "path": "/tools/save", "json": {"n": 1}},
+       "response": {"json": {"saved": "recorded"}}}]})");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "artifacts": [{"path": "out.json",
+      "json_equals": {"/items/version": 2, "/saved/saved": "recorded"}}]})");
+    FixtureResult result = run(ProxyMode::live);
+    EXPECT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    EXPECT_EQ(upstream_saves.load(), 0) << "a mutating request must not reach the upstream in live mode";
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    ASSERT_EQ(cassette["interactions"].size(), 2u);
+    EXPECT_EQ(cassette["interactions"][0]["id"], "items-1");
+    EXPECT_EQ(cassette["interactions"][0]["response"]["json"]["version"], 2) << "the read was refreshed";
+    EXPECT_EQ(cassette["interactions"][1]["response"]["json"]["saved"], "recorded");
 }
 
 TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {

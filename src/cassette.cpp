@@ -25,11 +25,6 @@ std::string percent_decode(const std::string& text) {
     return out;
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 // Reads at most one body form (json, text, base64; sse is handled by the caller).
 std::optional<std::string> read_body(JsonObjectReader& reader, bool allow_sse) {
     const Json* json = reader.find("json");
@@ -70,7 +65,7 @@ RecordedRequest parse_request(const JsonDocument& doc, const std::string& pointe
         for (const auto& [name, value] : *query) request.query.emplace_back(name, value);
     }
     if (auto headers = reader.optional_string_map("headers")) {
-        for (const auto& [name, value] : *headers) request.headers[lower(name)] = value;
+        for (const auto& [name, value] : *headers) request.headers[ascii_lower(name)] = value;
     }
     request.body = read_body(reader, false);
     reader.reject_unknown_keys();
@@ -218,6 +213,12 @@ std::string_view to_string(FaultKind kind) {
         case FaultKind::truncate: return "truncate";
     }
     return "status";
+}
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
 }
 
 std::string encode_sse_event(const SseEvent& event) {

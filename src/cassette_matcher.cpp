@@ -97,7 +97,7 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
             return MatchResult{&interaction, nullptr, nullptr};
         }
     }
-    return MatchResult{nullptr, nullptr, explain_miss(request, key)};
+    return MatchResult{nullptr, nullptr, explain_miss(request)};
 }
 
 // splitmix64: tiny, well-distributed and identical on every platform, unlike
@@ -116,7 +116,7 @@ bool CassetteMatcher::fault_fires(std::size_t index) {
 
 // Names the recorded interaction that differs from the request in the fewest
 // fields, and what those differences are.
-Json CassetteMatcher::explain_miss(const IncomingRequest& request, const std::string& /*canonical*/) const {
+Json CassetteMatcher::explain_miss(const IncomingRequest& request) const {
     const MatchRules& rules = cassette_.match;
     std::string received_body = canonical_body(request.body);
     std::string received_query = canonical_query(request.query);

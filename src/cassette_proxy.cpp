@@ -34,17 +34,15 @@ double ms_between(Clock::time_point from, Clock::time_point to) {
 
 // Headers that describe the recorded transfer, not the content: the server
 // sets its own, and recorded bodies are stored decoded.
-bool is_transfer_header(std::string name) {
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+bool is_transfer_header(const std::string& header) {
+    std::string name = ascii_lower(header);
     return name == "content-length" || name == "transfer-encoding" || name == "content-encoding" ||
            name == "connection" || name == "content-type" || name == "keep-alive";
 }
 
 std::string content_type_of(const RecordedResponse& response) {
     for (const auto& [name, value] : response.headers) {
-        std::string lower = name;
-        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (lower == "content-type") return value;
+        if (ascii_lower(name) == "content-type") return value;
     }
     return response.sse.empty() ? "application/octet-stream" : "text/event-stream";
 }
@@ -150,9 +148,7 @@ void serve_fault(const Fault& fault, const RecordedResponse& recorded, const htt
             res.status = fault.status;
             std::string content_type = "application/json";
             for (const auto& [name, value] : fault.headers) {
-                std::string lower = name;
-                std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-                if (lower == "content-type") content_type = value;
+                if (ascii_lower(name) == "content-type") content_type = value;
                 else res.set_header(name, value);
             }
             std::string body = !fault.body.empty() ? fault.body
@@ -302,11 +298,7 @@ void CassetteProxy::start(int port) {
         std::size_t question = req.target.find('?');
         std::string raw_query = question == std::string::npos ? "" : req.target.substr(question + 1);
         request.query = parse_query_string(raw_query);
-        for (const auto& [name, value] : req.headers) {
-            std::string lower = name;
-            std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-            request.headers[lower] = value;
-        }
+        for (const auto& [name, value] : req.headers) request.headers[ascii_lower(name)] = value;
         request.body = req.body;
 
         MatchResult result;

@@ -13,11 +13,6 @@ namespace {
 // Recorded requests have no host; exported URLs get this reserved one.
 constexpr const char* kExportOrigin = "http://agent-replay.invalid";
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 std::string percent_encode(const std::string& text) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     std::string out;
@@ -51,7 +46,7 @@ bool is_utf8_text(const std::string& body) {
 Json content_of(const RecordedResponse& response) {
     std::string mime = "application/octet-stream";
     for (const auto& [name, value] : response.headers) {
-        if (lower(name) == "content-type") mime = value;
+        if (ascii_lower(name) == "content-type") mime = value;
     }
     std::string body = response.sse.empty() ? response.body : sse_text(response.sse);
     if (!response.sse.empty()) mime = "text/event-stream";
@@ -142,7 +137,7 @@ Cassette cassette_from_har(const JsonDocument& har, const std::vector<Route>& ro
             interaction.response.status = response.at("status").get<int>();
             std::string mime;
             for (const auto& header : response.value("headers", Json::array())) {
-                std::string name = lower(header.at("name").get<std::string>());
+                std::string name = ascii_lower(header.at("name").get<std::string>());
                 if (name == "content-length" || name == "content-encoding" || name == "transfer-encoding" ||
                     name == "connection" || name == "keep-alive") {
                     continue;

@@ -27,8 +27,6 @@ const Json* JsonObjectReader::find(const std::string& key) {
     return it == object_.end() ? nullptr : &*it;
 }
 
-const Json& JsonObjectReader::value_of(const std::string& key) const { return object_.at(key); }
-
 FixtureError JsonObjectReader::error(const std::string& key, const std::string& message) const {
     return doc_.error_at(pointer_of(key), "'" + key + "': " + message);
 }

@@ -8,25 +8,19 @@
 namespace agent_replay {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 }  // namespace
 
 bool is_secret_header(std::string_view name) {
     static constexpr std::array<std::string_view, 6> kSecret{"authorization", "proxy-authorization", "x-api-key",
                                                              "api-key",       "cookie",              "set-cookie"};
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     return std::find(kSecret.begin(), kSecret.end(), key) != kSecret.end();
 }
 
 bool is_secret_query_name(std::string_view name) {
     static constexpr std::array<std::string_view, 9> kFragments{"key",      "token", "secret", "password", "passwd",
                                                                 "signature", "sig",   "auth",   "credential"};
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     return std::any_of(kFragments.begin(), kFragments.end(),
                        [&](std::string_view fragment) { return key.find(fragment) != std::string::npos; });
 }

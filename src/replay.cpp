@@ -181,7 +181,6 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
                                                                                : shell_quote(name + "=" + value));
     }
     result.started_at = utc_now_iso();
-    result.tier = peek_fixture_tier(fixture_dir);
 
     // An id that is not a valid directory name of ours still gets a report folder.
     std::string folder = is_valid_fixture_id(result.fixture_id) ? result.fixture_id : "invalid_" + result.run_id;
@@ -197,6 +196,7 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
         result.tier = fixture.input.tier;
         run_and_judge(fixture, options, case_dir, repo_root, result);
     } catch (const FixtureError& error) {
+        result.tier = peek_fixture_tier(fixture_dir);  // best effort for the report of a broken fixture
         result.verdict = Verdict::inconclusive;
         Json detail = {{"file", error.where().file.string()}};
         if (error.where().line > 0) {

@@ -8,17 +8,12 @@
 namespace agent_replay {
 namespace {
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-}
-
 // Per-hop headers, and the pseudo headers cpp-httplib adds to requests.
 bool is_hop_header(const std::string& name) {
     static constexpr std::array<std::string_view, 12> kHop{
         "host",        "content-length", "connection", "transfer-encoding", "keep-alive", "proxy-connection",
         "te",          "upgrade",        "remote_addr", "remote_port",      "local_addr", "local_port"};
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     return std::find(kHop.begin(), kHop.end(), key) != kHop.end();
 }
 
@@ -86,7 +81,7 @@ UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request&
     std::size_t question = req.target.find('?');
     upstream.path = base_path + rest + (question == std::string::npos ? "" : req.target.substr(question));
     for (const auto& [name, value] : req.headers) {
-        if (!is_hop_header(name) && lower(name) != "accept-encoding") upstream.headers.emplace(name, value);
+        if (!is_hop_header(name) && ascii_lower(name) != "accept-encoding") upstream.headers.emplace(name, value);
     }
     upstream.body = req.body;
 
@@ -101,7 +96,7 @@ UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request&
     std::string content_type = answer.get_header_value("content-type");
     res.status = answer.status;
     for (const auto& [name, value] : answer.headers) {
-        std::string key = lower(name);
+        std::string key = ascii_lower(name);
         if (is_hop_header(key) || key == "content-encoding" || key == "content-type") continue;
         res.set_header(name, value);
     }
@@ -118,7 +113,7 @@ UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request&
     if (!req.body.empty()) recorded.request.body = redacted_body(req.body, redact_json_paths);
     recorded.response.status = answer.status;
     for (const auto& [name, value] : answer.headers) {
-        std::string key = lower(name);
+        std::string key = ascii_lower(name);
         if (is_hop_header(key) || key == "content-encoding") continue;
         recorded.response.headers.emplace_back(key, is_secret_header(key) ? std::string(kRedacted) : value);
     }

@@ -94,6 +94,10 @@ Json cassette_to_json(const Cassette& cassette);
 // Appends `extra`'s interactions to `into` (ids must stay unique; throws FixtureError otherwise).
 void merge_cassette(Cassette& into, const Cassette& extra, const std::filesystem::path& extra_file);
 
+// ASCII lower-case: HTTP header names (and their lookups) are case-insensitive,
+// so cassettes store and compare them lower-case.
+std::string ascii_lower(std::string_view text);
+
 // One event in text/event-stream framing ("event:", "id:", one "data:" per line, blank line).
 std::string encode_sse_event(const SseEvent& event);
 

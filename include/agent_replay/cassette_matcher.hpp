@@ -51,7 +51,7 @@ private:
                        const std::vector<std::pair<std::string, std::string>>& query,
                        const std::optional<std::string>& body) const;
     std::string canonical_body(const std::optional<std::string>& body) const;
-    Json explain_miss(const IncomingRequest& request, const std::string& canonical) const;
+    Json explain_miss(const IncomingRequest& request) const;
 
     const Cassette& cassette_;
     std::unordered_map<std::string, std::vector<std::size_t>> index_;

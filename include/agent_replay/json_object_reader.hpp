@@ -39,8 +39,6 @@ public:
     FixtureError error(const std::string& key, const std::string& message) const;
 
 private:
-    const Json& value_of(const std::string& key) const;
-
     const JsonDocument& doc_;
     std::string pointer_;
     const Json& object_;

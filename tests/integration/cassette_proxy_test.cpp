@@ -116,7 +116,6 @@ TEST_F(CassetteProxyTest, ConnectAndUnknownMethodsAreTracedAsUnrecorded) {
 
 TEST_F(CassetteProxyTest, StreamsServerSentEventsChunkByChunk) {
     start(ProxyMode::cassette);
-    std::vector<std::string> chunks;
     httplib::Headers headers;
     auto res = client_->Post("/model/v1/chat", headers, "{\"stream\":true}", "application/json");
     ASSERT_TRUE(res);
@@ -147,8 +146,6 @@ TEST_F(CassetteProxyTest, StreamingClientReadsTheFirstEventBeforeTheLastIsSent) 
 }
 
 TEST_F(CassetteProxyTest, KeepAliveClientMakesManyRequests) {
-    start(ProxyMode::cassette);
-    client_->set_keep_alive(true);
     Cassette many = cassette_from(R"({"schema_version": 1, "interactions": [
       {"id": "p", "request": {"method": "GET", "path": "/ping"}, "response": {"text": "pong"}, "repeat": "any"}]})");
     CassetteProxy proxy(many, {}, ProxyMode::cassette);

@@ -228,35 +228,52 @@ std::optional<std::string> CassetteProxy::record(const httplib::Request& req, ht
                         "application/json");
         return std::nullopt;
     }
-    UpstreamExchange exchange = forward_to_upstream(*route, req, res, redact_json_paths_);
-    if (!exchange.reached) {
+    // The id is taken now, in request order; the interaction itself arrives when
+    // the exchange completes, which for a stream is after this handler returns.
+    std::string id;
+    std::size_t slot = 0;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (refreshes) {
+            id = refreshes->id;
+        } else {
+            std::string tool = route->tool.empty() ? "request" : route->tool;
+            auto taken = [&](const std::string& candidate) {
+                return std::any_of(cassette_.interactions.begin(), cassette_.interactions.end(),
+                                   [&](const Interaction& i) { return i.id == candidate; }) ||
+                       recorded_ids_.count(candidate) > 0;
+            };
+            do {
+                id = tool + "-" + std::to_string(++recorded_per_tool_[tool]);
+            } while (taken(id));
+            recorded_ids_.insert(id);
+            slot = recorded_.size();
+            recorded_.emplace_back();
+        }
+    }
+    std::optional<Interaction> identity;  // live mode: the recording keeps its identity, only the exchange is new
+    if (refreshes) identity = *refreshes;
+    auto store = [this, id, slot, identity](Interaction fresh) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        fresh.id = id;
+        if (identity) {
+            fresh.tool = identity->tool;
+            fresh.side_effect = identity->side_effect;
+            fresh.refreshable = identity->refreshable;
+            fresh.repeat = identity->repeat;
+            fresh.fault = identity->fault;
+            refreshed_[id] = std::move(fresh);
+        } else {
+            recorded_[slot] = std::move(fresh);
+        }
+    };
+    UpstreamForward forward = forward_to_upstream(*route, req, res, redact_json_paths_, store);
+    if (!forward.reached) {
         res.status = 502;
-        res.set_content(Json{{"error", "upstream_unreachable"}, {"message", exchange.error}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+        res.set_content(Json{{"error", "upstream_unreachable"}, {"message", forward.error}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
         return std::nullopt;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    Interaction& fresh = exchange.interaction;
-    if (refreshes) {  // live mode: the recording keeps its identity, only the exchange is new
-        fresh.id = refreshes->id;
-        fresh.tool = refreshes->tool;
-        fresh.side_effect = refreshes->side_effect;
-        fresh.refreshable = refreshes->refreshable;
-        fresh.repeat = refreshes->repeat;
-        fresh.fault = refreshes->fault;
-        refreshed_[fresh.id] = fresh;
-        return fresh.id;
-    }
-    std::string tool = route->tool.empty() ? "request" : route->tool;
-    auto taken = [&](const std::string& id) {
-        auto same = [&](const Interaction& i) { return i.id == id; };
-        return std::any_of(cassette_.interactions.begin(), cassette_.interactions.end(), same) ||
-               std::any_of(recorded_.begin(), recorded_.end(), same);
-    };
-    do {
-        fresh.id = tool + "-" + std::to_string(++recorded_per_tool_[tool]);
-    } while (taken(fresh.id));
-    recorded_.push_back(std::move(fresh));
-    return recorded_.back().id;
+    return id;
 }
 
 Cassette CassetteProxy::recorded_cassette() const {
@@ -275,7 +292,9 @@ Cassette CassetteProxy::recorded_cassette() const {
             out.interactions.push_back(refreshed != refreshed_.end() ? refreshed->second : interaction);
         }
     }
-    out.interactions.insert(out.interactions.end(), recorded_.begin(), recorded_.end());
+    for (const auto& recorded : recorded_) {
+        if (recorded) out.interactions.push_back(*recorded);  // empty: the upstream was not reached
+    }
     return out;
 }
 

@@ -2,7 +2,7 @@
 #include <agent_replay/har.hpp>
 #include <agent_replay/json_object_reader.hpp>
 #include <agent_replay/redaction.hpp>
-#include <agent_replay/upstream_recorder.hpp>
+#include <agent_replay/sse_parser.hpp>
 
 #include <algorithm>
 #include <cctype>

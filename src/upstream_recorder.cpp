@@ -1,12 +1,19 @@
 #include <agent_replay/redaction.hpp>
+#include <agent_replay/sse_parser.hpp>
 #include <agent_replay/upstream_recorder.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 namespace agent_replay {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // Per-hop headers, and the pseudo headers cpp-httplib adds to requests.
 bool is_hop_header(const std::string& name) {
@@ -25,104 +32,187 @@ std::string redacted_body(const std::string& body, const std::vector<std::string
     return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace
+// One upstream exchange, shared between the worker thread that talks to the
+// upstream and the server thread that answers the agent.
+struct Exchange {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool headers_ready = false;
+    bool finished = false;
+    bool abandoned = false;  // the agent went away mid-stream
+    std::string error;
+    int status = 0;
+    httplib::Headers headers;
+    std::deque<std::string> unsent;  // received, not yet passed to the agent
+    std::string body;                // everything received, decoded
+    SseStreamParser events;
+    bool is_sse = false;
 
-std::vector<SseEvent> parse_sse_stream(const std::string& body) {
-    std::vector<SseEvent> events;
-    SseEvent current;
-    bool has_data = false;
-    std::size_t start = 0;
-    while (start < body.size()) {
-        std::size_t end = body.find('\n', start);
-        if (end == std::string::npos) end = body.size();
-        std::string line = body.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        start = end + 1;
-        if (line.empty()) {
-            if (has_data) events.push_back(current);
-            current = SseEvent{};
-            has_data = false;
-            continue;
+    std::unique_ptr<httplib::Client> client;
+    std::thread worker;
+    Interaction interaction;  // the request half is filled before forwarding
+    std::vector<std::string> redact_json_paths;
+    ExchangeRecorded recorded;
+
+    // Completes the recording once the upstream is done (or given up on).
+    void record() {
+        Interaction out = std::move(interaction);
+        out.response.status = status;
+        for (const auto& [name, value] : headers) {
+            std::string key = ascii_lower(name);
+            if (is_hop_header(key) || key == "content-encoding") continue;
+            out.response.headers.emplace_back(key, is_secret_header(key) ? std::string(kRedacted) : value);
         }
-        auto colon = line.find(':');
-        std::string field = line.substr(0, colon);
-        std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
-        if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-        if (field == "data") {
-            current.data += (has_data ? "\n" : "") + value;
-            has_data = true;
-        } else if (field == "event") {
-            current.event = value;
-        } else if (field == "id") {
-            current.id = value;
+        if (is_sse) {
+            events.finish();
+            out.response.sse = events.events();
+            out.response.chunk_delay_ms = events.median_gap_ms();
+        } else {
+            out.response.body = redacted_body(body, redact_json_paths);
         }
+        if (recorded) recorded(std::move(out));
     }
-    if (has_data) events.push_back(current);
-    return events;
+};
+
+// The upstream path for `req`: the route's base path plus what follows the prefix, with the query.
+std::string upstream_target(const Route& route, const std::string& base_path, const httplib::Request& req) {
+    std::string rest = req.path.substr(std::min(route.prefix.size(), req.path.size()));
+    std::size_t question = req.target.find('?');
+    return base_path + rest + (question == std::string::npos ? "" : req.target.substr(question));
 }
 
-UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                     const std::vector<std::string>& redact_json_paths) {
-    UpstreamExchange exchange;
+void start_worker(const std::shared_ptr<Exchange>& exchange, httplib::Request upstream) {
+    upstream.response_handler = [exchange](const httplib::Response& answer) {
+        std::lock_guard<std::mutex> lock(exchange->mutex);
+        exchange->status = answer.status;
+        exchange->headers = answer.headers;
+        exchange->is_sse = answer.get_header_value("content-type").rfind("text/event-stream", 0) == 0;
+        exchange->headers_ready = true;
+        exchange->changed.notify_all();
+        return true;
+    };
+    upstream.content_receiver = [exchange](const char* data, size_t size, uint64_t, uint64_t) {
+        std::lock_guard<std::mutex> lock(exchange->mutex);
+        if (exchange->abandoned) return false;
+        exchange->body.append(data, size);
+        exchange->unsent.emplace_back(data, size);
+        if (exchange->is_sse) exchange->events.feed(std::string_view(data, size));
+        exchange->changed.notify_all();
+        return true;
+    };
+    exchange->worker = std::thread([exchange, upstream = std::move(upstream)]() mutable {
+        httplib::Response answer;
+        httplib::Error error = httplib::Error::Success;
+        bool ok = exchange->client->send(upstream, answer, error);
+        std::lock_guard<std::mutex> lock(exchange->mutex);
+        if (!ok && !exchange->headers_ready) exchange->error = httplib::to_string(error);
+        exchange->finished = true;
+        exchange->changed.notify_all();
+    });
+}
+
+// Passes the stream to the agent batch by batch, as it arrives.
+void stream_to_agent(const std::shared_ptr<Exchange>& exchange, const std::string& content_type, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        content_type,
+        [exchange](size_t, httplib::DataSink& sink) {
+            std::deque<std::string> batch;
+            bool finished = false;
+            {
+                std::unique_lock<std::mutex> lock(exchange->mutex);
+                // Bounded waits: the server loop checks for shutdown between calls.
+                exchange->changed.wait_for(lock, std::chrono::milliseconds(100),
+                                           [&] { return !exchange->unsent.empty() || exchange->finished; });
+                batch.swap(exchange->unsent);
+                finished = exchange->finished;
+            }
+            for (const auto& chunk : batch) {
+                if (!sink.write(chunk.data(), chunk.size())) return false;
+            }
+            if (finished) sink.done();
+            return true;
+        },
+        [exchange](bool) {
+            bool give_up = false;
+            {
+                std::lock_guard<std::mutex> lock(exchange->mutex);
+                give_up = !exchange->finished;
+                exchange->abandoned = give_up;
+            }
+            if (give_up) exchange->client->stop();
+            if (exchange->worker.joinable()) exchange->worker.join();
+            exchange->record();
+        });
+}
+
+}  // namespace
+
+UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
+                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded) {
     std::size_t scheme_end = route.upstream.find("://");
     std::size_t path_start = route.upstream.find('/', scheme_end + 3);
     std::string origin = route.upstream.substr(0, path_start);
     std::string base_path = path_start == std::string::npos ? "" : route.upstream.substr(path_start);
     if (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
 
-    httplib::Client client(origin);
-    client.set_connection_timeout(30, 0);
-    client.set_read_timeout(300, 0);
-    client.set_decompress(true);  // recordings store bodies decoded
+    auto exchange = std::make_shared<Exchange>();
+    exchange->client = std::make_unique<httplib::Client>(origin);
+    exchange->client->set_connection_timeout(30, 0);
+    exchange->client->set_read_timeout(300, 0);
+    exchange->client->set_decompress(true);  // recordings store bodies decoded
+    exchange->redact_json_paths = redact_json_paths;
+    exchange->recorded = std::move(recorded);
+
+    Interaction& out = exchange->interaction;
+    out.tool = route.tool;
+    out.side_effect = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+    out.request.method = req.method;
+    out.request.path = req.path;
+    // From the target, not req.params: cpp-httplib also puts form-encoded body fields there.
+    std::size_t question = req.target.find('?');
+    if (question != std::string::npos) out.request.query = parse_query_string(req.target.substr(question + 1));
+    redact_query(out.request.query);
+    if (!req.body.empty()) out.request.body = redacted_body(req.body, redact_json_paths);
 
     httplib::Request upstream;
     upstream.method = req.method;
-    std::string rest = req.path.substr(std::min(route.prefix.size(), req.path.size()));
-    std::size_t question = req.target.find('?');
-    upstream.path = base_path + rest + (question == std::string::npos ? "" : req.target.substr(question));
+    upstream.path = upstream_target(route, base_path, req);
     for (const auto& [name, value] : req.headers) {
         if (!is_hop_header(name) && ascii_lower(name) != "accept-encoding") upstream.headers.emplace(name, value);
     }
     upstream.body = req.body;
+    start_worker(exchange, std::move(upstream));
 
-    httplib::Response answer;
-    httplib::Error error = httplib::Error::Success;
-    if (!client.send(upstream, answer, error)) {
-        exchange.error = "upstream " + origin + " unreachable: " + httplib::to_string(error);
-        return exchange;
+    std::unique_lock<std::mutex> lock(exchange->mutex);
+    exchange->changed.wait(lock, [&] { return exchange->headers_ready || exchange->finished; });
+    if (!exchange->headers_ready) {
+        std::string error = exchange->error;
+        lock.unlock();
+        exchange->worker.join();
+        return {false, "upstream " + origin + " unreachable: " + error};
     }
-    exchange.reached = true;
-
-    std::string content_type = answer.get_header_value("content-type");
-    res.status = answer.status;
-    for (const auto& [name, value] : answer.headers) {
+    res.status = exchange->status;
+    std::string content_type = "application/octet-stream";
+    bool chunked = false;
+    for (const auto& [name, value] : exchange->headers) {
         std::string key = ascii_lower(name);
+        if (key == "content-type") content_type = value;
+        if (key == "transfer-encoding" && ascii_lower(value).find("chunked") != std::string::npos) chunked = true;
         if (is_hop_header(key) || key == "content-encoding" || key == "content-type") continue;
         res.set_header(name, value);
     }
-    res.set_content(answer.body, content_type.empty() ? "application/octet-stream" : content_type);
-
-    Interaction& recorded = exchange.interaction;
-    recorded.tool = route.tool;
-    recorded.side_effect = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
-    recorded.request.method = req.method;
-    recorded.request.path = req.path;
-    // From the target, not req.params: cpp-httplib also puts form-encoded body fields there.
-    if (question != std::string::npos) recorded.request.query = parse_query_string(req.target.substr(question + 1));
-    redact_query(recorded.request.query);
-    if (!req.body.empty()) recorded.request.body = redacted_body(req.body, redact_json_paths);
-    recorded.response.status = answer.status;
-    for (const auto& [name, value] : answer.headers) {
-        std::string key = ascii_lower(name);
-        if (is_hop_header(key) || key == "content-encoding") continue;
-        recorded.response.headers.emplace_back(key, is_secret_header(key) ? std::string(kRedacted) : value);
+    if (exchange->is_sse || chunked) {
+        lock.unlock();
+        stream_to_agent(exchange, content_type, res);
+        return {true, ""};
     }
-    if (content_type.rfind("text/event-stream", 0) == 0) {
-        recorded.response.sse = parse_sse_stream(answer.body);
-    } else {
-        recorded.response.body = redacted_body(answer.body, redact_json_paths);
-    }
-    return exchange;
+    exchange->changed.wait(lock, [&] { return exchange->finished; });
+    std::string body = exchange->body;
+    lock.unlock();
+    exchange->worker.join();
+    res.set_content(body, content_type);
+    exchange->record();
+    return {true, ""};
 }
 
 }  // namespace agent_replay

@@ -9,8 +9,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -57,6 +58,7 @@ public:
     // Record mode: JSON fields to redact in recorded bodies.
     void set_redact_json_paths(std::vector<std::string> pointers) { redact_json_paths_ = std::move(pointers); }
     // Record mode: what was recorded, with the original cassette's match rules.
+    // Streams still open are not included: call after stop().
     Cassette recorded_cassette() const;
 
     std::vector<TraceEvent> trace() const;
@@ -84,7 +86,8 @@ private:
     std::function<void()> strict_violation_;
     bool violation_reported_ = false;
     std::vector<std::string> redact_json_paths_;
-    std::vector<Interaction> recorded_;
+    std::vector<std::optional<Interaction>> recorded_;  // in request order; empty until complete
+    std::set<std::string> recorded_ids_;
     std::map<std::string, Interaction> refreshed_;  // live mode: id -> fresh exchange
     std::map<std::string, int> recorded_per_tool_;
 };

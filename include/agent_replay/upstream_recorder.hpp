@@ -1,29 +1,35 @@
 #pragma once
-// Record mode: forwards a request to the route's upstream (http or https) and
-// turns the exchange into a redacted Interaction.
+// Record and live modes: forwards a request to the route's upstream (http or
+// https) and turns the exchange into a redacted Interaction.
 #include <agent_replay/cassette.hpp>
 #include <agent_replay/fixture.hpp>
 
 #include <httplib.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace agent_replay {
 
-struct UpstreamExchange {
+struct UpstreamForward {
     bool reached = false;  // false: the upstream could not be reached (error says why)
     std::string error;
-    Interaction interaction;  // redacted, ready to write; id left empty
 };
 
-// Sends `req` (received under `route.prefix`) to `route.upstream` and fills
-// `res` with the upstream's answer. Secrets (headers, key-like query
-// parameters, `redact_json_paths`) never reach the returned interaction.
-UpstreamExchange forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                     const std::vector<std::string>& redact_json_paths);
+// Runs once the exchange is complete, with the redacted interaction (id left empty).
+using ExchangeRecorded = std::function<void(Interaction)>;
 
-// Splits a text/event-stream body into events.
-std::vector<SseEvent> parse_sse_stream(const std::string& body);
+// Sends `req` (received under `route.prefix`) to `route.upstream` and fills
+// `res` with the upstream's answer. A plain answer is complete when this
+// returns and `recorded` has run. A streamed answer (text/event-stream or
+// chunked) is passed through to the client as it arrives; `recorded` runs when
+// the stream ends, with each SSE event and the median gap between events as
+// `chunk_delay_ms`, or with what arrived if the client left early.
+// Secrets (headers, key-like query parameters, `redact_json_paths`) never
+// reach the recorded interaction. `recorded` is not called when the upstream
+// was not reached.
+UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
+                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded);
 
 }  // namespace agent_replay

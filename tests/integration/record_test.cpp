@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -54,6 +55,15 @@ std::string gzip(const std::string& text) {
     return out;
 }
 
+std::string brotli(const std::string& text) {
+    std::size_t size = BrotliEncoderMaxCompressedSize(text.size());
+    std::string out(size, '\0');
+    BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, text.size(),
+                          reinterpret_cast<const uint8_t*>(text.data()), &size, reinterpret_cast<uint8_t*>(out.data()));
+    out.resize(size);
+    return out;
+}
+
 const std::string kLargeBody = [] {
     Json hits = Json::array();
     for (int i = 0; i < 200; ++i) hits.push_back({{"path", "doc-" + std::to_string(i) + ".txt"}, {"score", i}});
@@ -74,6 +84,32 @@ protected:
         upstream_.Get("/api/compressed", [](const httplib::Request&, httplib::Response& res) {
             res.set_header("Content-Encoding", "gzip");
             res.set_content(gzip(kLargeBody), "application/json");
+        });
+        upstream_.Get("/api/brotli", [](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Content-Encoding", "br");
+            res.set_content(brotli(kLargeBody), "application/json");
+        });
+        // Three events, the last one only after the agent has read the first
+        // (it calls /api/release directly) or after 5 s: a proxy that buffers
+        // the stream makes the agent wait for those 5 s.
+        upstream_.Get("/api/stream", [this](const httplib::Request&, httplib::Response& res) {
+            res.set_chunked_content_provider("text/event-stream", [this](size_t, httplib::DataSink& sink) {
+                std::string first = "event: delta\ndata: {\"n\": 1}\n\n";
+                sink.write(first.data(), first.size());
+                std::this_thread::sleep_for(std::chrono::milliseconds(150));
+                std::string second = "data: {\"n\": 2}\n\n";
+                sink.write(second.data(), second.size());
+                for (int i = 0; i < 500 && !released_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                released_in_time_ = released_.load();
+                std::string last = "data: [DONE]\n\n";
+                sink.write(last.data(), last.size());
+                sink.done();
+                return true;
+            });
+        });
+        upstream_.Get("/api/release", [this](const httplib::Request&, httplib::Response& res) {
+            released_ = true;
+            res.set_content("{}", "application/json");
         });
         port_ = upstream_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { upstream_.listen_after_bind(); });
@@ -119,6 +155,8 @@ json.dump({"status": "done", "hits": body["hits"]}, open(os.path.join(os.environ
     httplib::Server upstream_;
     std::thread thread_;
     int port_ = 0;
+    std::atomic<bool> released_{false};
+    std::atomic<bool> released_in_time_{false};
 };
 
 TEST_F(Record, RecordsRedactedAndReplaysIdentically) {
@@ -169,6 +207,59 @@ open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "wb").write
     EXPECT_EQ(Json::parse(read_file(fs::path(replayed.workspace) / "out.json")), Json::parse(kLargeBody));
     EXPECT_EQ(read_file(fs::path(replayed.workspace) / "out.json"), Json::parse(kLargeBody).dump())
         << "replayed bytes equal the decoded upstream body";
+}
+
+TEST_F(Record, BrotliUpstreamIsStoredDecoded) {
+    write_file(fixture_ / "agent.py", R"PY(
+import os, urllib.request
+body = urllib.request.urlopen(os.environ["SEARCH_URL"] + "/brotli", timeout=10).read()
+open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "wb").write(body)
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "artifacts": [{"path": "out.json", "json_exists": ["/hits/199/path"]}]})");
+    FixtureResult recorded = run(ProxyMode::record);
+    ASSERT_EQ(recorded.verdict, Verdict::passed) << Json(recorded).dump(2);
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    EXPECT_EQ(cassette["interactions"][0]["response"]["json"], Json::parse(kLargeBody)) << "stored decoded";
+    upstream_.stop();
+    FixtureResult replayed = run(ProxyMode::cassette);
+    EXPECT_EQ(replayed.verdict, Verdict::passed) << Json(replayed.reasons).dump(2);
+}
+
+TEST_F(Record, StreamIsPassedThroughAsItArrivesAndRecordedWithItsPacing) {
+    write_file(fixture_ / "agent.py", R"PY(
+import json, os, urllib.request
+stream = urllib.request.urlopen(os.environ["SEARCH_URL"] + "/stream", timeout=10)
+events = []
+for raw in stream:
+    line = raw.decode().strip()
+    if line.startswith("data:"):
+        events.append(line[5:].strip())
+        if len(events) == 1 and os.environ.get("RELEASE_URL"):
+            urllib.request.urlopen(os.environ["RELEASE_URL"], timeout=10).read()
+json.dump({"events": events}, open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "w"))
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "artifacts": [{"path": "out.json",
+      "json_equals": {"/events/0": "{\"n\": 1}", "/events/2": "[DONE]"}}]})");
+    ReplayOptions options;
+    options.mode = ProxyMode::record;
+    options.report_dir = dir_.path() / "report-record";
+    options.extra_env["SEARCH_SECRET"] = kSecret;
+    options.extra_env["RELEASE_URL"] = "http://127.0.0.1:" + std::to_string(port_) + "/api/release";
+    FixtureResult recorded = replay_fixture(fixture_, options);
+    ASSERT_EQ(recorded.verdict, Verdict::passed) << Json(recorded).dump(2);
+    EXPECT_TRUE(released_in_time_) << "the agent did not see the first event before the upstream sent the last one";
+
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    ASSERT_EQ(cassette["interactions"].size(), 1u);
+    const Json& response = cassette["interactions"][0]["response"];
+    ASSERT_EQ(response["sse"].size(), 3u) << response.dump(2);
+    EXPECT_EQ(response["sse"][0]["event"], "delta");
+    EXPECT_EQ(response["sse"][2]["data"], "[DONE]");
+    EXPECT_GE(response.value("chunk_delay_ms", 0), 100) << "the upstream paused 150 ms between the first events";
+
+    upstream_.stop();
+    FixtureResult replayed = run(ProxyMode::cassette);
+    EXPECT_EQ(replayed.verdict, Verdict::passed) << Json(replayed.reasons).dump(2);
 }
 
 TEST_F(Record, LiveModeRefreshesReadsAndReplaysMutations) {

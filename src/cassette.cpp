@@ -128,8 +128,9 @@ MatchRules parse_match_rules(const JsonDocument& doc, const std::string& pointer
             throw reader.error("match", "'" + ignored + "' is not a JSON pointer (RFC 6901, e.g. \"/request_id\")");
         }
     }
-    if (auto order = reader.optional_string("order"); order && *order != "any") {
-        throw reader.error("order", "only \"any\" is supported by this version");
+    if (auto order = reader.optional_string("order")) {
+        if (*order != "any" && *order != "strict") throw reader.error("order", "must be \"any\" or \"strict\"");
+        rules.strict_order = *order == "strict";
     }
     reader.reject_unknown_keys();
     return rules;
@@ -302,6 +303,7 @@ Json cassette_to_json(const Cassette& cassette) {
     }
     if (!rules.ignore_json_paths.empty()) match["ignore_json_paths"] = rules.ignore_json_paths;
     if (!rules.redact_json_paths.empty()) match["redact_json_paths"] = rules.redact_json_paths;
+    if (rules.strict_order) match["order"] = "strict";
     Json interactions = Json::array();
     for (const auto& interaction : cassette.interactions) {
         Json request = {{"method", interaction.request.method}, {"path", interaction.request.path}};

@@ -76,10 +76,15 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
     std::string key = key_of(request.method, request.path, request.query, request.body);
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = index_.find(key);
+    std::optional<std::size_t> out_of_order;
     if (found != index_.end()) {
         for (std::size_t i : found->second) {
             const Interaction& interaction = cassette_.interactions[i];
             if (interaction.repeat && uses_[i] >= *interaction.repeat) continue;
+            if (cassette_.match.strict_order && !in_order(i)) {
+                if (!out_of_order) out_of_order = i;
+                continue;
+            }
             if (cassette_.match.headers) {
                 bool headers_match = std::all_of(
                     interaction.request.headers.begin(), interaction.request.headers.end(), [&](const auto& header) {
@@ -88,6 +93,7 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
                     });
                 if (!headers_match) continue;
             }
+            in_play_ = i;
             if (interaction.fault && fault_fires(i)) {
                 ++fault_hits_[i];
                 if (interaction.fault->kind == FaultKind::delay) ++uses_[i];
@@ -97,7 +103,21 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
             return MatchResult{&interaction, nullptr, nullptr};
         }
     }
+    if (out_of_order) {
+        std::size_t next = in_play_ ? *in_play_ + 1 : 0;
+        Json difference = {{"field", "order"},
+                           {"recorded", next < cassette_.interactions.size() ? Json(cassette_.interactions[next].id) : Json(nullptr)},
+                           {"received", cassette_.interactions[*out_of_order].id},
+                           {"note", "order \"strict\": the request matches a recorded interaction out of turn"}};
+        return MatchResult{nullptr, nullptr,
+                           {{"closest", cassette_.interactions[*out_of_order].id}, {"differences", Json::array({difference})}}};
+    }
     return MatchResult{nullptr, nullptr, explain_miss(request)};
+}
+
+bool CassetteMatcher::in_order(std::size_t index) const {
+    if (!in_play_) return index == 0;
+    return index == *in_play_ || index == *in_play_ + 1;
 }
 
 // splitmix64: tiny, well-distributed and identical on every platform, unlike

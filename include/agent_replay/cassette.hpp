@@ -74,6 +74,9 @@ struct MatchRules {
     bool query = true;
     bool body = true;
     bool headers = false;  // only the headers an interaction lists
+    // order "strict": requests must come in cassette order; an interaction may
+    // repeat (up to `repeat`) before the next one starts. "any": no order.
+    bool strict_order = false;
     std::vector<std::string> ignore_json_paths;
     // Redacted at record time; compared as "[REDACTED]" on both sides.
     std::vector<std::string> redact_json_paths;

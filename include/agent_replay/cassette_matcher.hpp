@@ -31,7 +31,8 @@ class CassetteMatcher {
 public:
     explicit CassetteMatcher(const Cassette& cassette);
 
-    // Matches and consumes one use of an interaction (honouring `repeat`).
+    // Matches and consumes one use of an interaction (honouring `repeat` and,
+    // with order "strict", the cassette order).
     // A fault that fires does not consume a use (the agent never got the
     // recorded response), except `delay`, which is served after waiting.
     // Thread-safe; the same request sequence gives the same faults.
@@ -52,6 +53,8 @@ private:
                        const std::optional<std::string>& body) const;
     std::string canonical_body(const std::optional<std::string>& body) const;
     Json explain_miss(const IncomingRequest& request) const;
+    // order "strict": the interaction in play (it may repeat) and the one after it.
+    bool in_order(std::size_t index) const;
 
     const Cassette& cassette_;
     std::unordered_map<std::string, std::vector<std::size_t>> index_;
@@ -59,6 +62,7 @@ private:
     bool fault_fires(std::size_t index);
 
     std::vector<int> uses_;
+    std::optional<std::size_t> in_play_;  // order "strict": the last interaction matched
     std::vector<int> fault_hits_;
     std::vector<std::uint64_t> fault_rng_;  // splitmix64 state per interaction
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 namespace agent_replay {
 namespace {
 
@@ -98,6 +100,43 @@ TEST(CassetteMatcher, SameRequestRecordedTwiceIsServedInOrder) {
     EXPECT_EQ(matcher.match(request("GET", "/n")).interaction->id, "first");
     EXPECT_EQ(matcher.match(request("GET", "/n")).interaction->id, "second");
     EXPECT_EQ(matcher.match(request("GET", "/n")).interaction, nullptr);
+}
+
+const char* kOrderedCassette = R"({"schema_version": 1, "match": {"order": "strict"}, "interactions": [
+    {"id": "plan", "request": {"method": "POST", "path": "/model"}, "response": {"text": "plan"}},
+    {"id": "search", "request": {"method": "GET", "path": "/search"}, "response": {"text": "hits"}, "repeat": 2},
+    {"id": "answer", "request": {"method": "POST", "path": "/answer"}, "response": {"text": "ok"}}]})";
+
+TEST(CassetteMatcher, StrictOrderServesInCassetteOrderWithRepeats) {
+    Cassette cassette = cassette_from(kOrderedCassette);
+    CassetteMatcher matcher(cassette);
+    for (const char* path : {"/model", "/search", "/search", "/answer"}) {
+        std::string method = std::string(path) == "/search" ? "GET" : "POST";
+        ASSERT_NE(matcher.match(request(method, path)).interaction, nullptr) << path;
+    }
+    EXPECT_EQ(cassette_to_json(cassette)["match"]["order"], "strict") << "written back as it was read";
+}
+
+TEST(CassetteMatcher, StrictOrderRefusesARequestOutOfTurnAndSaysWhichWasExpected) {
+    Cassette cassette = cassette_from(kOrderedCassette);
+    CassetteMatcher matcher(cassette);
+    ASSERT_NE(matcher.match(request("POST", "/model")).interaction, nullptr);
+    auto skipped = matcher.match(request("POST", "/answer"));
+    EXPECT_EQ(skipped.interaction, nullptr) << "the search step was skipped";
+    EXPECT_EQ(skipped.miss["closest"], "answer");
+    EXPECT_EQ(skipped.miss["differences"][0]["field"], "order");
+    EXPECT_EQ(skipped.miss["differences"][0]["recorded"], "search");
+}
+
+TEST(CassetteMatcher, AnyOrderServesOutOfTurn) {
+    Cassette cassette = cassette_from(std::regex_replace(kOrderedCassette, std::regex("strict"), "any"));
+    CassetteMatcher matcher(cassette);
+    EXPECT_NE(matcher.match(request("POST", "/answer")).interaction, nullptr);
+    EXPECT_NE(matcher.match(request("POST", "/model")).interaction, nullptr);
+}
+
+TEST(CassetteMatcher, UnknownOrderIsAFixtureError) {
+    EXPECT_THROW(cassette_from(std::regex_replace(kOrderedCassette, std::regex("strict"), "sorted")), FixtureError);
 }
 
 TEST(CassetteMatcher, TenThousandInteractionsAllFindTheirOwnMatch) {

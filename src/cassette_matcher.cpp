@@ -27,13 +27,15 @@ Json query_as_json(const std::vector<std::pair<std::string, std::string>>& query
 
 }  // namespace
 
-CassetteMatcher::CassetteMatcher(const Cassette& cassette)
-    : cassette_(cassette),
-      uses_(cassette.interactions.size(), 0),
-      fault_hits_(cassette.interactions.size(), 0),
-      fault_rng_(cassette.interactions.size(), 0) {
+CassetteMatcher::CassetteMatcher(const Cassette& cassette, std::vector<Route> routes)
+    : cassette_(cassette), uses_(cassette.interactions.size(), 0), interaction_faults_(cassette.interactions.size()) {
+    for (auto& route : routes) {
+        if (!route.fault) continue;
+        route_faults_.push_back({0, route.fault->seed});
+        fault_routes_.push_back(std::move(route));
+    }
     for (std::size_t i = 0; i < cassette.interactions.size(); ++i) {
-        if (cassette.interactions[i].fault) fault_rng_[i] = cassette.interactions[i].fault->seed;
+        if (cassette.interactions[i].fault) interaction_faults_[i].rng = cassette.interactions[i].fault->seed;
         const RecordedRequest& request = cassette.interactions[i].request;
         index_[key_of(request.method, request.path, request.query, request.body)].push_back(i);
     }
@@ -94,10 +96,18 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
                 if (!headers_match) continue;
             }
             in_play_ = i;
-            if (interaction.fault && fault_fires(i)) {
-                ++fault_hits_[i];
-                if (interaction.fault->kind == FaultKind::delay) ++uses_[i];
-                return MatchResult{&interaction, &*interaction.fault, nullptr};
+            const Fault* fault = nullptr;
+            FaultState* state = nullptr;
+            if (interaction.fault) {
+                fault = &*interaction.fault;
+                state = &interaction_faults_[i];
+            } else if (const Route* route = find_route(fault_routes_, request.path)) {
+                fault = &*route->fault;
+                state = &route_faults_[static_cast<std::size_t>(route - fault_routes_.data())];
+            }
+            if (fault && fault_fires(*fault, *state)) {
+                if (fault->kind == FaultKind::delay) ++uses_[i];
+                return MatchResult{&interaction, fault, nullptr};
             }
             ++uses_[i];
             return MatchResult{&interaction, nullptr, nullptr};
@@ -122,16 +132,19 @@ bool CassetteMatcher::in_order(std::size_t index) const {
 
 // splitmix64: tiny, well-distributed and identical on every platform, unlike
 // the standard distributions, so a seed means the same fault sequence everywhere.
-bool CassetteMatcher::fault_fires(std::size_t index) {
-    const Fault& fault = *cassette_.interactions[index].fault;
-    if (fault.times && fault_hits_[index] >= *fault.times) return false;
-    if (!fault.probability) return true;
-    std::uint64_t z = (fault_rng_[index] += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    double draw = static_cast<double>(z >> 11) * 0x1.0p-53;
-    return draw < *fault.probability;
+bool CassetteMatcher::fault_fires(const Fault& fault, FaultState& state) {
+    if (fault.times && state.hits >= *fault.times) return false;
+    bool fires = true;
+    if (fault.probability) {
+        std::uint64_t z = (state.rng += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        double draw = static_cast<double>(z >> 11) * 0x1.0p-53;
+        fires = draw < *fault.probability;
+    }
+    if (fires) ++state.hits;
+    return fires;
 }
 
 // Names the recorded interaction that differs from the request in the fewest

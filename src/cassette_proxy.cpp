@@ -200,7 +200,7 @@ std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
 }
 
 CassetteProxy::CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode)
-    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette) {}
+    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette, routes_) {}
 
 CassetteProxy::~CassetteProxy() { stop(); }
 

@@ -91,7 +91,7 @@ std::string read_tier(JsonObjectReader& reader) {
     return tier.value_or("");
 }
 
-// routes: {"/prefix": "tool"} or {"/prefix": {"tool": "name", "upstream": "https://host/base"}}.
+// routes: {"/prefix": "tool"} or {"/prefix": {"tool": "name", "upstream": "https://host/base", "fault": {...}}}.
 void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
     const Json* map = reader.find("routes");
     if (!map) return;
@@ -100,7 +100,7 @@ void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
     for (const auto& [prefix, spec] : map->items()) {
         std::string pointer = reader.pointer_of("routes") + "/" + escape_pointer_token(prefix);
         if (prefix.empty() || prefix[0] != '/') throw doc.error_at(pointer, "route prefix '" + prefix + "' must start with '/'");
-        Route route{prefix, "", ""};
+        Route route{prefix, "", "", std::nullopt};
         if (spec.is_string()) {
             route.tool = spec.get<std::string>();
         } else if (spec.is_object()) {
@@ -111,9 +111,10 @@ void read_routes(JsonObjectReader& reader, std::vector<Route>& routes) {
                 route.upstream.rfind("https://", 0) != 0) {
                 throw fields.error("upstream", "must start with http:// or https://");
             }
+            if (fields.has_object("fault")) route.fault = parse_fault(doc, fields.pointer_of("fault"));
             fields.reject_unknown_keys();
         } else {
-            throw doc.error_at(pointer, "route '" + prefix + "' must be a tool name or {\"tool\", \"upstream\"}");
+            throw doc.error_at(pointer, "route '" + prefix + "' must be a tool name or {\"tool\", \"upstream\", \"fault\"}");
         }
         auto same = std::find_if(routes.begin(), routes.end(), [&](const Route& r) { return r.prefix == prefix; });
         if (same != routes.end()) *same = route;

@@ -3,6 +3,7 @@
 // probe on the canonical request key, so its cost does not grow with the
 // number of interactions; only a miss scans everything to explain itself.
 #include <agent_replay/cassette.hpp>
+#include <agent_replay/fixture.hpp>
 
 #include <mutex>
 #include <optional>
@@ -29,12 +30,15 @@ struct MatchResult {
 
 class CassetteMatcher {
 public:
-    explicit CassetteMatcher(const Cassette& cassette);
+    // `routes` with a fault inject it into the requests under their prefix.
+    explicit CassetteMatcher(const Cassette& cassette, std::vector<Route> routes = {});
 
     // Matches and consumes one use of an interaction (honouring `repeat` and,
     // with order "strict", the cassette order).
     // A fault that fires does not consume a use (the agent never got the
     // recorded response), except `delay`, which is served after waiting.
+    // An interaction's own fault comes first; its route's fault applies to
+    // interactions without one.
     // Thread-safe; the same request sequence gives the same faults.
     MatchResult match(const IncomingRequest& request);
 
@@ -59,12 +63,18 @@ private:
     const Cassette& cassette_;
     std::unordered_map<std::string, std::vector<std::size_t>> index_;
     mutable std::mutex mutex_;
-    bool fault_fires(std::size_t index);
+    // How often a fault fired, and its splitmix64 state.
+    struct FaultState {
+        int hits = 0;
+        std::uint64_t rng = 0;
+    };
+    static bool fault_fires(const Fault& fault, FaultState& state);
 
+    std::vector<Route> fault_routes_;  // only routes with a fault
+    std::vector<FaultState> route_faults_;
     std::vector<int> uses_;
     std::optional<std::size_t> in_play_;  // order "strict": the last interaction matched
-    std::vector<int> fault_hits_;
-    std::vector<std::uint64_t> fault_rng_;  // splitmix64 state per interaction
+    std::vector<FaultState> interaction_faults_;
 };
 
 }  // namespace agent_replay

@@ -30,9 +30,12 @@ struct StateFile {
 };
 
 struct Route {
-    std::string prefix;    // "/tools/search"
-    std::string tool;      // "search"
-    std::string upstream;  // "https://api.example.com/v1" (record mode); "" = none
+    std::string prefix{};    // "/tools/search"
+    std::string tool{};      // "search"
+    std::string upstream{};  // "https://api.example.com/v1" (record mode); "" = none
+    // Injected into every recorded request under the prefix whose interaction
+    // has no fault of its own (the chaos of a whole tool, not one call).
+    std::optional<Fault> fault{};
 };
 
 // The route whose prefix covers `path` (a whole segment: "/tools" covers

@@ -223,6 +223,35 @@ TEST(CassetteFaults, TimesFiresFirstNAndDoesNotConsumeTheRecording) {
     EXPECT_EQ(matcher.match(post).interaction, nullptr);
 }
 
+TEST(CassetteFaults, RouteFaultHitsEveryInteractionUnderItsPrefixWithoutItsOwn) {
+    Cassette cassette = parse_cassette(JsonDocument::parse(
+        R"({"schema_version": 1, "interactions": [
+            {"id": "a", "request": {"method": "GET", "path": "/tools/a"}, "response": {"text": "a"}},
+            {"id": "b", "request": {"method": "GET", "path": "/tools/b"}, "response": {"text": "b"},
+             "fault": {"kind": "malformed", "times": 1}},
+            {"id": "m", "request": {"method": "GET", "path": "/model"}, "response": {"text": "m"}}]})",
+        "c.json"));
+    Fault outage;
+    outage.kind = FaultKind::status;
+    outage.status = 503;
+    outage.times = 2;
+    CassetteMatcher matcher(cassette, {Route{"/tools", "tools", "", outage}, Route{"/model", "model", "", std::nullopt}});
+    IncomingRequest a{"GET", "/tools/a", {}, {}, ""};
+    IncomingRequest b{"GET", "/tools/b", {}, {}, ""};
+    auto first = matcher.match(a);
+    ASSERT_NE(first.fault, nullptr);
+    EXPECT_EQ(first.fault->status, 503) << "the route's fault";
+    auto own = matcher.match(b);
+    ASSERT_NE(own.fault, nullptr);
+    EXPECT_EQ(own.fault->kind, FaultKind::malformed) << "an interaction's own fault comes first";
+    EXPECT_EQ(matcher.match(b).fault, nullptr) << "its own fault fired once; the route's does not apply to it";
+    EXPECT_NE(matcher.match(a).fault, nullptr) << "second of the route's two";
+    auto served = matcher.match(a);
+    ASSERT_NE(served.interaction, nullptr);
+    EXPECT_EQ(served.fault, nullptr) << "times: 2 counts across the route";
+    EXPECT_EQ(matcher.match(IncomingRequest{"GET", "/model", {}, {}, ""}).fault, nullptr) << "other routes untouched";
+}
+
 TEST(CassetteFaults, BadFaultsAreFixtureErrors) {
     for (const char* fault : {R"({"kind": "explode"})", R"({"kind": "delay"})", R"({"kind": "status", "probability": 2})",
                               R"({"kind": "status", "times": 0})", R"({"kind": "status", "oops": 1})"}) {

@@ -60,6 +60,24 @@ TEST_F(FixtureLoader, SuiteDefaultsAreInheritedAndOverridden) {
     EXPECT_EQ(fixture.input.tier, "hourly");
 }
 
+TEST_F(FixtureLoader, RouteMayCarryAFault) {
+    write_file(fixture_.parent_path() / "suite.json",
+               R"({"schema_version": 1, "routes": {"/model": {"tool": "model",
+                   "fault": {"kind": "status", "status": 429, "headers": {"retry-after": "0"}, "probability": 0.5, "seed": 3}}}})");
+    Fixture fixture = load_fixture(fixture_, dir_.path());
+    const Route* model = find_route(fixture.input.routes, "/model/v1/chat");
+    ASSERT_NE(model, nullptr);
+    ASSERT_TRUE(model->fault.has_value());
+    EXPECT_EQ(model->fault->status, 429);
+    EXPECT_EQ(model->fault->seed, 3u);
+
+    write_file(fixture_.parent_path() / "suite.json",
+               "{\"schema_version\": 1,\n \"routes\": {\"/model\": {\"tool\": \"model\",\n  \"fault\": {\"kind\": \"boom\"}}}}");
+    FixtureError error = load_error();
+    EXPECT_EQ(error.where().file.filename(), "suite.json");
+    EXPECT_EQ(error.where().line, 3u);
+}
+
 TEST_F(FixtureLoader, JsonSyntaxErrorNamesFileLineColumn) {
     write_file(fixture_ / "expected.json", "{\n  \"schema_version\": 1,\n  \"status\": \"passed\"\n  \"exit\": {}\n}\n");
     FixtureError error = load_error();

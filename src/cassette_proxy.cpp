@@ -390,6 +390,22 @@ void CassetteProxy::start(int port) {
                                                                  std::to_string(res.status) + ")"}}})}};
         append_trace(std::move(event));
     });
+    // cpp-httplib answers a header line over 8 KiB with a plain 400. Malformed
+    // header lines are skipped, not refused, so a 400 for a parsed request
+    // line that announced no body means the headers were too large: say 431.
+    // (The path is the last thing set when the request line parses.)
+    server_->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (handled_by_us || res.status != 400 || req.path.empty() || req.has_header("Content-Length") ||
+            req.has_header("Transfer-Encoding")) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        res.status = 431;
+        res.set_content(Json{{"error", "request_header_fields_too_large"},
+                             {"message", "agent-replay: a request header line is longer than 8 KiB"}}
+                            .dump(),
+                        "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+    }));
     const std::string any = ".*";
     server_->Get(any, handler);
     server_->Post(any, handler);

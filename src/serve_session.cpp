@@ -1,4 +1,5 @@
 #include <agent_replay/contract_checks.hpp>
+#include <agent_replay/report.hpp>
 #include <agent_replay/serve_session.hpp>
 #include <agent_replay/suite.hpp>
 #include <agent_replay/templates.hpp>
@@ -8,10 +9,13 @@ namespace agent_replay {
 namespace fs = std::filesystem;
 
 ServeSession::ServeSession(const fs::path& fixture_dir, ProxyMode mode, int port, const fs::path& workspace)
-    : fixture_(load_fixture(fs::absolute(fixture_dir).lexically_normal(), find_repo_root(fixture_dir))),
+    : fixture_(load_fixture(fs::absolute(fixture_dir).lexically_normal(), find_repo_root(fixture_dir),
+                            mode == ProxyMode::record)),
+      mode_(mode),
       workspace_(fs::absolute(workspace)) {
     materialise_workspace(workspace_, fixture_.input.state);
     proxy_ = std::make_unique<CassetteProxy>(fixture_.cassette, fixture_.input.routes, mode);
+    proxy_->set_redact_json_paths(fixture_.input.redact_json_paths);
     proxy_->start(port);
 }
 
@@ -27,6 +31,11 @@ std::vector<std::string> ServeSession::export_lines() const {
     }
     lines.push_back("export AGENT_REPLAY_PROXY_URL=" + shell_quote(url()));
     lines.push_back("export AGENT_REPLAY_WORKSPACE=" + shell_quote(workspace_.string()));
+    if (mode_ == ProxyMode::strict) {  // as a replay does: proxy-aware clients are intercepted too
+        for (const char* name : {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"}) {
+            lines.push_back("export " + std::string(name) + "=" + shell_quote(url()));
+        }
+    }
     lines.push_back("export NO_PROXY=127.0.0.1,localhost");
     return lines;
 }
@@ -36,9 +45,17 @@ Json ServeSession::finish() {
     RunObservation run;
     run.trace = proxy_->trace();
     auto network = check_network(run);
-    return {{"trace", run.trace},
-            {"unrecorded", network.empty() ? Json::array() : network[0].detail["requests"]},
-            {"unused_interactions", proxy_->unused_interactions()}};
+    Json findings = {{"trace", run.trace},
+                     {"unrecorded", network.empty() ? Json::array() : network[0].detail["requests"]},
+                     {"unused_interactions", proxy_->unused_interactions()}};
+    if (mode_ == ProxyMode::record || mode_ == ProxyMode::live) {
+        fs::path file = fs::absolute(fixture_.dir / "tool_cassettes.json");
+        write_file_atomically(file, cassette_to_json(proxy_->recorded_cassette())
+                                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                        "\n");
+        findings["cassette_written"] = file.string();
+    }
+    return findings;
 }
 
 }  // namespace agent_replay

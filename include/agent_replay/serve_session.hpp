@@ -25,11 +25,14 @@ public:
     // expanded) and the AGENT_REPLAY_* variables.
     std::vector<std::string> export_lines() const;
 
-    // Stops the proxy and returns what it saw: {"trace": [...], "unrecorded": [...], "unused_interactions": [...]}.
+    // Stops the proxy and returns what it saw: {"trace": [...], "unrecorded": [...],
+    // "unused_interactions": [...]}; in record and live mode it also writes the
+    // fixture's tool_cassettes.json and names it as "cassette_written".
     Json finish();
 
 private:
     Fixture fixture_;
+    ProxyMode mode_;
     std::filesystem::path workspace_;
     std::unique_ptr<CassetteProxy> proxy_;
 };

@@ -152,6 +152,9 @@ int serve_command(const ServeArguments& args) {
     std::printf("unrecorded requests: %zu\n", findings["unrecorded"].size());
     for (const auto& request : findings["unrecorded"]) std::printf("  %s\n", request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     std::printf("unused interactions: %s\n", findings["unused_interactions"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    if (findings.contains("cassette_written")) {
+        std::printf("cassette written: %s\n", findings["cassette_written"].get<std::string>().c_str());
+    }
     return findings["unrecorded"].empty() ? kExitPassed : kExitFailed;
 }
 
@@ -225,8 +228,10 @@ int main(int argc, char** argv) {
     serve->add_option("--fixture", serve_args.fixture, "The fixture directory")->required();
     serve->add_option("--port", serve_args.port, "Port on 127.0.0.1 (default: an ephemeral one)")
         ->check(CLI::Range(0, 65535));
-    serve->add_option("--mode", serve_args.mode, "Proxy mode: cassette or strict")
-        ->check(CLI::IsMember({"cassette", "strict"}))
+    serve->add_option("--mode", serve_args.mode,
+                      "Proxy mode: cassette, strict, live (reads go upstream) or record (everything goes upstream; "
+                      "tool_cassettes.json is written on Ctrl-C)")
+        ->check(CLI::IsMember({"cassette", "strict", "live", "record"}))
         ->capture_default_str();
     serve->add_option("--workspace", serve_args.workspace, "Where the fixture state is materialised")
         ->capture_default_str();

@@ -1,6 +1,7 @@
 // Record mode against a real local upstream, then replay of what was recorded:
 // same trace and verdict, and the secret used while recording is in no file.
 #include <agent_replay/replay.hpp>
+#include <agent_replay/serve_session.hpp>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -293,6 +294,22 @@ json.dump({"items": items, "saved": saved}, open(os.path.join(os.environ["AGENT_
     EXPECT_EQ(cassette["interactions"][0]["id"], "items-1");
     EXPECT_EQ(cassette["interactions"][0]["response"]["json"]["version"], 2) << "the read was refreshed";
     EXPECT_EQ(cassette["interactions"][1]["response"]["json"]["saved"], "recorded");
+}
+
+TEST_F(Record, ServeInRecordModeWritesTheCassetteOnFinish) {
+    ServeSession session(fixture_, ProxyMode::record, 0, dir_.path() / "serve-ws");
+    httplib::Client client(session.url());
+    auto res = client.Post("/tools/search?api_key=" + kSecret, {{"Authorization", "Bearer " + kSecret}},
+                           Json{{"q", "by hand"}, {"token", kSecret}}.dump(), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    Json findings = session.finish();
+    ASSERT_TRUE(findings.contains("cassette_written")) << findings.dump(2);
+    EXPECT_TRUE(findings["unrecorded"].empty());
+    Json cassette = Json::parse(read_file(fixture_ / "tool_cassettes.json"));
+    ASSERT_EQ(cassette["interactions"].size(), 1u);
+    EXPECT_EQ(cassette["interactions"][0]["request"]["json"]["q"], "by hand");
+    EXPECT_EQ(files_containing(dir_.path(), kSecret), std::vector<std::string>{});
 }
 
 TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {

@@ -324,3 +324,86 @@ TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {
 
 }  // namespace
 }  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+// Record from an https upstream with a certificate made for this test: trusted
+// through SSL_CERT_FILE (OpenSSL's default verify paths) it records; untrusted,
+// the request is refused rather than recorded from an unverified server.
+class RecordHttps : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string output;
+        int status = testing_support::run_shell(
+            "cd " + dir_.path().string() +
+                " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2"
+                " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>&1",
+            &output);
+        ASSERT_EQ(status, 0) << output;
+        cert_ = (dir_.path() / "cert.pem").string();
+        upstream_ = std::make_unique<httplib::SSLServer>(cert_.c_str(), (dir_.path() / "key.pem").string().c_str());
+        upstream_->Get("/api/hello", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(R"({"greeting": "over tls"})", "application/json");
+        });
+        int port = upstream_->bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { upstream_->listen_after_bind(); });
+        while (!upstream_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+        fixture_ = dir_.path() / "suite" / "tls";
+        testing_support::write_file(fixture_ / "agent.py", R"PY(
+import json, os, urllib.request
+body = json.load(urllib.request.urlopen(os.environ["BASE"] + "/hello", timeout=10))
+json.dump(body, open(os.path.join(os.environ["AGENT_REPLAY_WORKSPACE"], "out.json"), "w"))
+)PY");
+        testing_support::write_file(
+            fixture_ / "input.json",
+            Json{{"schema_version", 1},
+                 {"agent", {{"command", {"python3", "{{fixture_dir}}/agent.py"}}, {"env", {{"BASE", "{{proxy_url}}/tools"}}}}},
+                 {"routes", {{"/tools", {{"tool", "hello"}, {"upstream", "https://127.0.0.1:" + std::to_string(port) + "/api"}}}}}}
+                .dump(2));
+        testing_support::write_file(fixture_ / "expected.json",
+                                    R"({"schema_version": 1, "artifacts": [{"path": "out.json", "json_equals": {"/greeting": "over tls"}}]})");
+        testing_support::write_file(fixture_ / "notes.json", R"({"schema_version": 1, "failure_class": "none"})");
+    }
+    void TearDown() override {
+        unsetenv("SSL_CERT_FILE");
+        if (upstream_) upstream_->stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    FixtureResult record() {
+        ReplayOptions options;
+        options.mode = ProxyMode::record;
+        options.report_dir = dir_.path() / "report";
+        return replay_fixture(fixture_, options);
+    }
+
+    testing_support::TempDir dir_;
+    std::string cert_;
+    std::unique_ptr<httplib::SSLServer> upstream_;
+    std::thread thread_;
+    std::filesystem::path fixture_;
+};
+
+TEST_F(RecordHttps, TrustedCertificateRecordsTheExchange) {
+    setenv("SSL_CERT_FILE", cert_.c_str(), 1);
+    FixtureResult result = record();
+    ASSERT_EQ(result.verdict, Verdict::passed) << Json(result).dump(2);
+    Json cassette = Json::parse(testing_support::read_file(fixture_ / "tool_cassettes.json"));
+    ASSERT_EQ(cassette["interactions"].size(), 1u);
+    EXPECT_EQ(cassette["interactions"][0]["response"]["json"]["greeting"], "over tls");
+    EXPECT_EQ(cassette["interactions"][0]["request"]["path"], "/tools/hello");
+}
+
+TEST_F(RecordHttps, UntrustedCertificateIsRefusedNotRecorded) {
+    setenv("SSL_CERT_FILE", "/nonexistent/agent-replay-no-ca.pem", 1);
+    FixtureResult result = record();
+    EXPECT_EQ(result.verdict, Verdict::failed);
+    ASSERT_EQ(result.trace.size(), 1u);
+    EXPECT_EQ(result.trace[0].status, 502) << "the upstream could not be verified";
+    Json cassette = Json::parse(testing_support::read_file(fixture_ / "tool_cassettes.json"));
+    EXPECT_TRUE(cassette["interactions"].empty());
+}
+
+}  // namespace
+}  // namespace agent_replay

@@ -74,6 +74,11 @@ std::string CassetteMatcher::key_of(const std::string& method, const std::string
     return key;
 }
 
+std::string CassetteMatcher::canonical_call(const IncomingRequest& request) const {
+    return request.method + "\n" + request.path + "\n" + canonical_query(request.query) + "\n" +
+           canonical_body(request.body);
+}
+
 MatchResult CassetteMatcher::match(const IncomingRequest& request) {
     std::string key = key_of(request.method, request.path, request.query, request.body);
     std::lock_guard<std::mutex> lock(mutex_);

@@ -2,6 +2,7 @@
 #include <agent_replay/digest.hpp>
 #include <agent_replay/redaction.hpp>
 #include <agent_replay/upstream_recorder.hpp>
+#include <agent_replay/usage.hpp>
 
 #include <httplib.h>
 
@@ -200,7 +201,9 @@ std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
 }
 
 CassetteProxy::CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode)
-    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette, routes_) {}
+    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette, routes_) {
+    for (const auto& interaction : cassette_.interactions) tokens_.push_back(usage_tokens(interaction.response));
+}
 
 CassetteProxy::~CassetteProxy() { stop(); }
 
@@ -359,7 +362,17 @@ void CassetteProxy::start(int port) {
         if (request.path != req.path) event.host = req.path.substr(7, req.path.find('/', 7) - 7);
         event.query = redact_query_string(raw_query);
         event.body_sha256 = sha256_hex(req.body);
-        if (result.interaction) event.interaction_id = result.interaction->id;
+        if (result.interaction) {
+            event.interaction_id = result.interaction->id;
+            event.side_effect = result.interaction->side_effect;
+            // Tokens count when the recorded answer was served (late or cut short included).
+            bool served = !result.fault || result.fault->kind == FaultKind::delay || result.fault->kind == FaultKind::truncate;
+            if (served && !recorded_id) {
+                event.tokens = tokens_[static_cast<std::size_t>(result.interaction - cassette_.interactions.data())];
+            }
+        }
+        event.call_key = sha256_hex(matcher_.canonical_call(request));
+        event.idempotency_key = req.get_header_value("Idempotency-Key");
         if (recorded_id) event.interaction_id = recorded_id;
         event.status = res.status;
         event.latency_ms = ms_between(arrived, Clock::now());

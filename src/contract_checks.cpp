@@ -2,10 +2,14 @@
 #include <agent_replay/glob.hpp>
 #include <agent_replay/json_schema.hpp>
 
+#include <dtl/dtl.hpp>
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace agent_replay {
@@ -21,8 +25,42 @@ std::string seconds(double value) {
 }
 
 Reason make_reason(std::string code, std::string check, std::string message, std::string path = {},
-                   Json detail = nullptr) {
-    return Reason{std::move(code), std::move(check), std::move(message), std::move(path), std::move(detail)};
+                   Json detail = nullptr, Severity severity = Severity::error) {
+    return Reason{std::move(code), std::move(check), std::move(message), std::move(path), std::move(detail), severity};
+}
+
+std::string dump(const Json& value) { return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+// A workspace-relative path that names a file inside it (no absolute path, no "..").
+bool is_plain_relative(const std::string& path) {
+    if (path.empty() || path[0] == '/') return false;
+    for (const auto& part : fs::path(path)) {
+        if (part == "..") return false;
+    }
+    return true;
+}
+
+std::vector<std::string> read_lines(const fs::path& file) {
+    std::vector<std::string> lines;
+    std::ifstream in(file, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    return lines;
+}
+
+// Added and removed lines between two versions of a file (either may be absent).
+std::pair<std::int64_t, std::int64_t> line_changes(const fs::path& before, const fs::path& after) {
+    std::error_code ec;
+    std::vector<std::string> old_lines = fs::is_regular_file(before, ec) ? read_lines(before) : std::vector<std::string>{};
+    std::vector<std::string> new_lines = fs::is_regular_file(after, ec) ? read_lines(after) : std::vector<std::string>{};
+    dtl::Diff<std::string> diff(old_lines, new_lines);
+    diff.compose();
+    std::int64_t added = 0, removed = 0;
+    for (const auto& [line, info] : diff.getSes().getSequence()) {
+        if (info.type == dtl::SES_ADD) ++added;
+        else if (info.type == dtl::SES_DELETE) ++removed;
+    }
+    return {added, removed};
 }
 
 std::string read_prefix(const std::filesystem::path& file, std::size_t limit) {
@@ -75,8 +113,32 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
                                   relpath));
     }
     bool needs_json = !check.schema.is_null() || !check.json_equals.empty() || !check.json_exists.empty();
-    if (!check.non_empty && !needs_json) return;
+    bool needs_text = !check.contains.empty() || !check.not_contains.empty() || !check.regex.empty();
+    if (!check.non_empty && !needs_json && !needs_text) return;
     std::string content = read_prefix(run.workspace / relpath, kMaxArtifactBytes);
+    for (const auto& text : check.contains) {
+        if (content.find(text) == std::string::npos) {
+            out.push_back(make_reason("artifact_content_mismatch", "artifacts",
+                                      relpath + " does not contain " + dump(Json(text)), relpath,
+                                      Json{{"contains", text}}, check.severity));
+        }
+    }
+    for (const auto& text : check.not_contains) {
+        if (content.find(text) != std::string::npos) {
+            out.push_back(make_reason("artifact_content_mismatch", "artifacts",
+                                      relpath + " contains " + dump(Json(text)) + ", which it must not", relpath,
+                                      Json{{"not_contains", text}}, check.severity));
+        }
+    }
+    for (const auto& pattern : check.regex) {
+        RE2 compiled(pattern, RE2::Quiet);
+        if (!RE2::PartialMatch(content, compiled)) {
+            out.push_back(make_reason("artifact_content_mismatch", "artifacts",
+                                      relpath + " has no match for the pattern " + dump(Json(pattern)), relpath,
+                                      Json{{"regex", pattern}}, check.severity));
+        }
+    }
+    if (!check.non_empty && !needs_json) return;
     if (check.non_empty && is_blank(content)) {
         out.push_back(make_reason("empty_output", "artifacts", relpath + " holds only whitespace", relpath));
         return;
@@ -147,15 +209,65 @@ std::vector<Reason> check_exit(const Contract& contract, const RunObservation& r
 std::vector<Reason> check_artifacts(const Contract& contract, const RunObservation& run) {
     std::vector<Reason> out;
     for (const auto& check : contract.artifacts) {
+        std::size_t first = out.size();
         auto matches = files_matching(check.path, run.after);
         if (matches.empty()) {
             out.push_back(make_reason("missing_artifact_ref", "artifacts",
                                       "no file in the workspace matches '" + check.path + "'", check.path));
-            continue;
         }
         for (const auto& relpath : matches) check_one_artifact(check, relpath, run, out);
+        for (std::size_t i = first; i < out.size(); ++i) out[i].severity = check.severity;
     }
     return out;
+}
+
+std::vector<Reason> check_evidence(const Contract& contract, const RunObservation& run) {
+    if (!contract.evidence) return {};
+    const EvidenceRule& rule = *contract.evidence;
+    auto fail = [&](const std::string& message, Json detail) {
+        return std::vector<Reason>{make_reason("missing_evidence_path", "evidence", message, rule.artifact,
+                                               std::move(detail), rule.severity)};
+    };
+    if (!run.after.count(rule.artifact)) {
+        return fail(rule.artifact + " was not written, so it cites no evidence", Json{{"artifact", rule.artifact}});
+    }
+    Json document = Json::parse(read_prefix(run.workspace / rule.artifact, kMaxArtifactBytes), nullptr, false);
+    Json::json_pointer pointer(rule.pointer);
+    if (document.is_discarded() || !document.contains(pointer) || !document.at(pointer).is_array()) {
+        return fail(rule.artifact + " has no list of evidence at " + rule.pointer,
+                    Json{{"artifact", rule.artifact}, {"pointer", rule.pointer}});
+    }
+    Json missing = Json::array();
+    std::size_t cited = 0;
+    for (const Json& entry : document.at(pointer)) {
+        const Json* path = entry.is_string() ? &entry : (entry.is_object() && entry.contains("path") ? &entry["path"] : nullptr);
+        if (!path || !path->is_string()) {
+            missing.push_back({{"entry", entry}, {"problem", "not a path (a string, or an object with \"path\")"}});
+            continue;
+        }
+        ++cited;
+        std::string relpath = fs::path(path->get<std::string>()).lexically_normal().generic_string();
+        if (!is_plain_relative(relpath)) {
+            missing.push_back({{"path", *path}, {"problem", "not a path inside the workspace"}});
+        } else if (!run.after.count(relpath)) {
+            missing.push_back({{"path", *path}, {"problem", "no such file in the workspace"}});
+        }
+    }
+    Json detail = {{"artifact", rule.artifact}, {"pointer", rule.pointer}, {"cited", cited},
+                   {"min_count", rule.min_count}, {"missing", missing}};
+    if (!missing.empty()) {
+        const Json& first = missing[0];
+        return fail(rule.artifact + " cites evidence that does not exist: " +
+                        (first.contains("path") ? dump(first["path"]) : dump(first["entry"])) + " (" +
+                        first["problem"].get<std::string>() + ")",
+                    detail);
+    }
+    if (cited < rule.min_count) {
+        return fail(rule.artifact + " cites " + std::to_string(cited) + " evidence path(s) at " + rule.pointer +
+                        ", fewer than min_count " + std::to_string(rule.min_count),
+                    detail);
+    }
+    return {};
 }
 
 std::vector<Reason> check_mutations(const Contract& contract, const RunObservation& run) {
@@ -180,55 +292,217 @@ std::vector<Reason> check_mutations(const Contract& contract, const RunObservati
         message += (message.empty() ? "" : "; ") + violation["path"].get<std::string>() + " " +
                    violation["change"].get<std::string>() + " (" + violation["rule"].get<std::string>() + ")";
     }
-    return {make_reason("forbidden_mutation", "mutations", message, violations[0]["path"], Json{{"changes", violations}})};
+    return {make_reason("forbidden_mutation", "mutations", message, violations[0]["path"], Json{{"changes", violations}},
+                        rules.severity)};
+}
+
+std::vector<Reason> check_diffs(const Contract& contract, const RunObservation& run) {
+    std::vector<Reason> out;
+    std::vector<std::string> changed = run.changes.created;
+    changed.insert(changed.end(), run.changes.modified.begin(), run.changes.modified.end());
+    changed.insert(changed.end(), run.changes.deleted.begin(), run.changes.deleted.end());
+    std::sort(changed.begin(), changed.end());
+    for (const auto& bound : contract.diffs) {
+        std::vector<std::string> files;
+        for (const auto& path : changed) {
+            if (glob_matches(bound.path, path)) files.push_back(path);
+        }
+        if (bound.max_changed_files && static_cast<std::int64_t>(files.size()) > *bound.max_changed_files) {
+            out.push_back(make_reason("diff_out_of_bounds", "diffs",
+                                      std::to_string(files.size()) + " files matching '" + bound.path +
+                                          "' changed, max_changed_files is " + std::to_string(*bound.max_changed_files),
+                                      bound.path, Json{{"files", files}, {"max_changed_files", *bound.max_changed_files}},
+                                      bound.severity));
+        }
+        if (!bound.max_added_lines && !bound.max_removed_lines) continue;
+        for (const auto& path : files) {
+            auto [added, removed] = line_changes(run.baseline / path, run.workspace / path);
+            bool too_many_added = bound.max_added_lines && added > *bound.max_added_lines;
+            bool too_many_removed = bound.max_removed_lines && removed > *bound.max_removed_lines;
+            if (!too_many_added && !too_many_removed) continue;
+            std::string message = path + ": +" + std::to_string(added) + " -" + std::to_string(removed) + " lines";
+            if (too_many_added) message += ", max_added_lines is " + std::to_string(*bound.max_added_lines);
+            if (too_many_removed) message += ", max_removed_lines is " + std::to_string(*bound.max_removed_lines);
+            Json detail = {{"added", added}, {"removed", removed}, {"glob", bound.path}};
+            if (bound.max_added_lines) detail["max_added_lines"] = *bound.max_added_lines;
+            if (bound.max_removed_lines) detail["max_removed_lines"] = *bound.max_removed_lines;
+            out.push_back(make_reason("diff_out_of_bounds", "diffs", message, path, detail, bound.severity));
+        }
+    }
+    return out;
 }
 
 std::vector<Reason> check_tools(const Contract& contract, const RunObservation& run) {
     if (!contract.tools) return {};
     const ToolRules& rules = *contract.tools;
     std::map<std::string, std::int64_t> calls;
+    std::vector<std::string> sequence;
     for (const auto& event : run.trace) {
-        if (!event.tool.empty()) ++calls[event.tool];
+        if (event.tool.empty()) continue;
+        ++calls[event.tool];
+        sequence.push_back(event.tool);
     }
     std::vector<Reason> out;
+    auto add = [&](std::string code, std::string message, Json detail) {
+        out.push_back(make_reason(std::move(code), "tools", std::move(message), {}, std::move(detail), rules.severity));
+    };
     for (const auto& [tool, count] : calls) {
         bool forbidden = std::find(rules.forbid.begin(), rules.forbid.end(), tool) != rules.forbid.end();
         bool outside = rules.allow && std::find(rules.allow->begin(), rules.allow->end(), tool) == rules.allow->end();
         if (forbidden || outside) {
-            out.push_back(make_reason("forbidden_tool", "tools",
-                                      "the agent called '" + tool + "' " + std::to_string(count) + " time(s), which is " +
-                                          (forbidden ? "forbidden" : "not in tools.allow"),
-                                      {}, Json{{"tool", tool}, {"calls", count}}));
+            add("forbidden_tool",
+                "the agent called '" + tool + "' " + std::to_string(count) + " time(s), which is " +
+                    (forbidden ? "forbidden" : "not in tools.allow"),
+                Json{{"tool", tool}, {"calls", count}});
         }
         auto limit = rules.max_calls.find(tool);
         if (limit != rules.max_calls.end() && count > limit->second) {
-            out.push_back(make_reason("tool_budget_exceeded", "tools",
-                                      "'" + tool + "' was called " + std::to_string(count) + " times, max_calls is " +
-                                          std::to_string(limit->second),
-                                      {}, Json{{"tool", tool}, {"calls", count}, {"max_calls", limit->second}}));
+            add("tool_budget_exceeded",
+                "'" + tool + "' was called " + std::to_string(count) + " times, max_calls is " +
+                    std::to_string(limit->second),
+                Json{{"tool", tool}, {"calls", count}, {"max_calls", limit->second}});
+        }
+    }
+    // Tools of the trajectory are required too: a step never taken is a missing call, not a wrong order.
+    std::vector<std::string> required = rules.required;
+    for (const auto& tool : rules.trajectory) {
+        if (std::find(required.begin(), required.end(), tool) == required.end()) required.push_back(tool);
+    }
+    bool all_called = true;
+    for (const auto& tool : required) {
+        if (calls.count(tool)) continue;
+        all_called = false;
+        add("missing_tool_call", "the agent never called '" + tool + "', which the contract requires",
+            Json{{"tool", tool}, {"calls", sequence}});
+    }
+    if (all_called && !rules.trajectory.empty()) {
+        std::size_t next = 0;
+        for (const auto& tool : sequence) {
+            if (next < rules.trajectory.size() && tool == rules.trajectory[next]) ++next;
+        }
+        if (next < rules.trajectory.size()) {
+            add("trajectory_mismatch",
+                "the calls did not follow the trajectory: step " + std::to_string(next + 1) + " ('" +
+                    rules.trajectory[next] + "') never came after the steps before it",
+                Json{{"trajectory", rules.trajectory}, {"calls", sequence}, {"first_missing_step", next}});
+        }
+    }
+    if (rules.max_identical_repeats) {
+        std::map<std::pair<std::string, std::string>, std::int64_t> identical;
+        std::map<std::pair<std::string, std::string>, const TraceEvent*> example;
+        for (const auto& event : run.trace) {
+            if (event.call_key.empty()) continue;
+            auto key = std::make_pair(event.tool, event.call_key);
+            ++identical[key];
+            example.emplace(key, &event);
+        }
+        for (const auto& [key, count] : identical) {
+            if (count - 1 <= *rules.max_identical_repeats) continue;
+            const TraceEvent& call = *example[key];
+            add("loop_detected",
+                "the same call to '" + call.tool + "' (" + call.method + " " + call.path + ") was made " +
+                    std::to_string(count) + " times; max_identical_repeats is " +
+                    std::to_string(*rules.max_identical_repeats),
+                Json{{"tool", call.tool}, {"method", call.method}, {"path", call.path}, {"calls", count},
+                     {"max_identical_repeats", *rules.max_identical_repeats}});
         }
     }
     return out;
 }
 
-std::vector<Reason> check_budget(const Contract& contract, const RunObservation& run) {
-    if (run.process.timed_out) {
-        return {make_reason("timeout", "budget",
-                            "the agent did not finish within its " + seconds(run.timeout_seconds) +
-                                " s limit and was killed with its process group (after " +
-                                seconds(run.process.wall_seconds) + " s)",
-                            {}, Json{{"wall_seconds", run.process.wall_seconds}})};
+std::vector<Reason> check_side_effects(const Contract& contract, const RunObservation& run) {
+    if (!contract.side_effects) return {};
+    const SideEffectRules& rules = *contract.side_effects;
+    auto in_scope = [&](const TraceEvent& event) {
+        return !rules.tools || std::find(rules.tools->begin(), rules.tools->end(), event.tool) != rules.tools->end();
+    };
+    auto is_mutating = [](const std::string& method) {
+        return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+    };
+    // A side effect executes when its recorded answer is served, or when a fault
+    // hits after the upstream acted (delay, reset, malformed, truncate); a
+    // `status` fault (429, 503) means it was refused. A spent recording asked
+    // for again is one more execution. Retries that reuse an Idempotency-Key
+    // are the same execution.
+    std::map<std::string, std::set<std::string>> executions;  // interaction id -> execution keys
+    std::map<std::string, std::int64_t> attempts;
+    Json unconfirmed = Json::array();
+    for (const auto& event : run.trace) {
+        if (!in_scope(event)) continue;
+        std::optional<std::string> id = event.interaction_id;
+        if (!id && is_mutating(event.method) && event.miss.is_object()) {
+            const Json& differences = event.miss.value("differences", Json::array());
+            if (differences.size() == 1 && differences[0].value("field", "") == "repeat" &&
+                event.miss["closest"].is_string()) {
+                id = event.miss["closest"].get<std::string>();  // the same request again, its recording spent
+            }
+        }
+        if (!id) {
+            if (is_mutating(event.method)) {
+                unconfirmed.push_back({{"method", event.method}, {"path", event.path}, {"tool", event.tool}});
+            }
+            continue;
+        }
+        bool side_effect = event.side_effect || !event.interaction_id;
+        if (!side_effect || event.fault == "status") continue;
+        std::string key = event.idempotency_key.empty() ? "#" + std::to_string(event.seq) : "key:" + event.idempotency_key;
+        executions[*id].insert(key);
+        ++attempts[*id];
     }
-    if (contract.max_wall_seconds && run.process.wall_seconds > *contract.max_wall_seconds) {
-        return {make_reason("timeout", "budget",
-                            "the run took " + seconds(run.process.wall_seconds) + " s, budget is " +
-                                seconds(*contract.max_wall_seconds) + " s",
-                            {}, Json{{"wall_seconds", run.process.wall_seconds}})};
+    std::vector<Reason> out;
+    if (!unconfirmed.empty()) {
+        out.push_back(make_reason("side_effect_unconfirmed", "side_effects",
+                                  std::to_string(unconfirmed.size()) +
+                                      " mutating request(s) matched no recorded interaction; first: " +
+                                      unconfirmed[0]["method"].get<std::string>() + " " +
+                                      unconfirmed[0]["path"].get<std::string>(),
+                                  unconfirmed[0]["path"], Json{{"requests", unconfirmed}}, rules.severity));
     }
-    return {};
+    for (const auto& [id, keys] : executions) {
+        if (keys.size() <= 1) continue;
+        out.push_back(make_reason("duplicate_side_effect", "side_effects",
+                                  "the side effect '" + id + "' ran " + std::to_string(keys.size()) +
+                                      " times (retried without the same Idempotency-Key)",
+                                  {}, Json{{"interaction_id", id}, {"executions", keys.size()}, {"attempts", attempts[id]}},
+                                  rules.severity));
+    }
+    return out;
 }
 
-std::vector<Reason> check_network(const RunObservation& run) {
+std::vector<Reason> check_budget(const Contract& contract, const RunObservation& run) {
+    const BudgetRules& budget = contract.budget;
+    std::vector<Reason> out;
+    if (run.process.timed_out) {
+        out.push_back(make_reason("timeout", "budget",
+                                  "the agent did not finish within its " + seconds(run.timeout_seconds) +
+                                      " s limit and was killed with its process group (after " +
+                                      seconds(run.process.wall_seconds) + " s)",
+                                  {}, Json{{"wall_seconds", run.process.wall_seconds}}));
+    } else if (budget.max_wall_seconds && run.process.wall_seconds > *budget.max_wall_seconds) {
+        out.push_back(make_reason("timeout", "budget",
+                                  "the run took " + seconds(run.process.wall_seconds) + " s, budget is " +
+                                      seconds(*budget.max_wall_seconds) + " s",
+                                  {}, Json{{"wall_seconds", run.process.wall_seconds}}, budget.severity));
+    }
+    auto calls = static_cast<std::int64_t>(run.trace.size());
+    if (budget.max_tool_calls && calls > *budget.max_tool_calls) {
+        out.push_back(make_reason("budget_exceeded", "budget",
+                                  std::to_string(calls) + " tool calls, budget is " + std::to_string(*budget.max_tool_calls),
+                                  {}, Json{{"tool_calls", calls}, {"max_tool_calls", *budget.max_tool_calls}},
+                                  budget.severity));
+    }
+    std::int64_t tokens = 0;
+    for (const auto& event : run.trace) tokens += event.tokens;
+    if (budget.max_tokens && tokens > *budget.max_tokens) {
+        out.push_back(make_reason("budget_exceeded", "budget",
+                                  std::to_string(tokens) + " tokens used (from the usage of the responses served), budget is " +
+                                      std::to_string(*budget.max_tokens),
+                                  {}, Json{{"tokens", tokens}, {"max_tokens", *budget.max_tokens}}, budget.severity));
+    }
+    return out;
+}
+
+std::vector<Reason> check_network(const Contract& contract, const RunObservation& run) {
     Json requests = Json::array();
     for (const auto& event : run.trace) {
         if (event.interaction_id) continue;
@@ -241,30 +515,59 @@ std::vector<Reason> check_network(const RunObservation& run) {
     std::string message = std::to_string(requests.size()) + " request(s) not in the cassettes; first: " +
                           first["method"].get<std::string>() + " " + first["path"].get<std::string>();
     if (first["closest"].is_string()) message += " (closest recorded: " + first["closest"].get<std::string>() + ")";
-    return {make_reason("unrecorded_request", "network", message, first["path"], Json{{"requests", requests}})};
+    return {make_reason("unrecorded_request", "network", message, first["path"], Json{{"requests", requests}},
+                        contract.network_severity)};
 }
 
 std::vector<Reason> evaluate_contract(const Contract& contract, const RunObservation& run) {
     std::vector<Reason> reasons;
     auto add = [&](std::vector<Reason> more) { reasons.insert(reasons.end(), more.begin(), more.end()); };
     bool finished = !run.process.timed_out && !run.process.aborted;
-    if (finished) add(check_exit(contract, run));
-    if (finished) add(check_artifacts(contract, run));
+    bool produced = finished && !run.escalation;
+    if (finished) {
+        add(check_exit(contract, run));
+        for (auto& reason : reasons) reason.severity = contract.exit_severity;
+    }
+    if (produced) add(check_artifacts(contract, run));
+    if (produced) add(check_evidence(contract, run));
     if (finished) add(check_mutations(contract, run));
+    if (produced) add(check_diffs(contract, run));
     if (finished) add(check_tools(contract, run));
+    if (finished) add(check_side_effects(contract, run));
     add(check_budget(contract, run));
-    add(check_network(run));
+    add(check_network(contract, run));
     return reasons;
 }
 
-Verdict decide_verdict(const Contract& contract, std::vector<Reason>& reasons) {
-    Verdict reached = reasons.empty() ? Verdict::passed : Verdict::failed;
-    if (contract.status == Verdict::blocked && reached == Verdict::passed) {
+Verdict decide_verdict(const Contract& contract, const RunObservation& run, std::vector<Reason>& reasons) {
+    if (run.escalation && contract.status != Verdict::blocked) {
         reasons.push_back(make_reason("unexpected_status", "status",
-                                      "the contract expects the agent to stop and escalate (blocked), but it passed"));
-        return Verdict::failed;
+                                      "the agent stopped and escalated (" +
+                                          (run.escalation->empty() ? std::string("no reason given") : *run.escalation) +
+                                          ") where the contract expects it to finish (passed)",
+                                      {}, Json{{"escalation", *run.escalation}}));
+    } else if (!run.escalation && contract.status == Verdict::blocked) {
+        reasons.push_back(make_reason("unexpected_status", "status",
+                                      "the contract expects the agent to stop and escalate (blocked), but it did not"));
     }
-    return reached;
+    bool errors = std::any_of(reasons.begin(), reasons.end(), [](const Reason& r) { return r.severity == Severity::error; });
+    if (errors) return Verdict::failed;
+    if (!reasons.empty()) return Verdict::degraded;
+    return run.escalation ? Verdict::blocked : Verdict::passed;
+}
+
+std::optional<std::string> read_escalation(const fs::path& events_file) {
+    std::ifstream in(events_file, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+        Json event = Json::parse(line, nullptr, false);
+        if (!event.is_object()) continue;
+        std::string type = event.value("type", "");
+        if (type != "blocked" && type != "escalated") continue;
+        const Json& reason = event.contains("reason") ? event["reason"] : Json();
+        return reason.is_string() ? reason.get<std::string>() : (reason.is_null() ? "" : dump(reason));
+    }
+    return std::nullopt;
 }
 
 std::vector<std::string> artifact_paths(const Contract& contract, const WorkspaceSnapshot& after) {

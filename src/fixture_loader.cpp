@@ -3,6 +3,8 @@
 #include <agent_replay/json_schema.hpp>
 #include <agent_replay/templates.hpp>
 
+#include <re2/re2.h>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -220,6 +222,21 @@ InputEnvelope load_input(const fs::path& fixture_dir, const fs::path& suite_file
     return input;
 }
 
+// "severity": "error" (default: a failure fails the run) or "warn" (degraded).
+Severity read_severity(JsonObjectReader& reader) {
+    auto severity = reader.optional_string("severity");
+    if (!severity || *severity == "error") return Severity::error;
+    if (*severity == "warn") return Severity::warn;
+    throw reader.error("severity", "must be \"error\" or \"warn\"");
+}
+
+// RE2 refuses what it cannot run in linear time (backreferences, lookaround),
+// so a pattern that compiles here cannot hang or exhaust the stack later.
+void check_regex(JsonObjectReader& reader, const std::string& key, const std::string& pattern) {
+    RE2 compiled(pattern, RE2::Quiet);
+    if (!compiled.ok()) throw reader.error(key, "'" + pattern + "' is not a valid RE2 pattern: " + compiled.error());
+}
+
 ArtifactCheck read_artifact(const JsonDocument& doc, const std::string& pointer, const fs::path& fixture_dir) {
     JsonObjectReader reader(doc, pointer);
     ArtifactCheck check;
@@ -246,8 +263,72 @@ ArtifactCheck read_artifact(const JsonDocument& doc, const std::string& pointer,
     }
     check.json_exists = reader.optional_string_list("json_exists").value_or(std::vector<std::string>{});
     for (const auto& target : check.json_exists) check_pointer(reader, "json_exists", target);
+    check.contains = reader.optional_string_list("contains").value_or(std::vector<std::string>{});
+    check.not_contains = reader.optional_string_list("not_contains").value_or(std::vector<std::string>{});
+    check.regex = reader.optional_string_list("regex").value_or(std::vector<std::string>{});
+    for (const auto& pattern : check.regex) check_regex(reader, "regex", pattern);
+    check.severity = read_severity(reader);
     reader.reject_unknown_keys();
     return check;
+}
+
+std::vector<std::string> read_tool_list(JsonObjectReader& reader, const std::string& key) {
+    auto tools = reader.optional_string_list(key).value_or(std::vector<std::string>{});
+    for (const auto& tool : tools) {
+        if (tool.empty()) throw reader.error(key, "a tool name is empty");
+    }
+    return tools;
+}
+
+ToolRules read_tool_rules(const JsonDocument& doc) {
+    JsonObjectReader tools(doc, "/tools");
+    ToolRules rules;
+    rules.allow = tools.optional_string_list("allow");
+    rules.forbid = read_tool_list(tools, "forbid");
+    if (tools.has_object("max_calls")) {
+        JsonObjectReader limits(doc, "/tools/max_calls");
+        for (const auto& [tool, value] : doc.root().at("tools").at("max_calls").items()) {
+            rules.max_calls[tool] = *limits.optional_integer(tool, 0);
+        }
+    }
+    rules.required = read_tool_list(tools, "required");
+    rules.trajectory = read_tool_list(tools, "trajectory");
+    rules.max_identical_repeats = tools.optional_integer("max_identical_repeats", 0);
+    rules.severity = read_severity(tools);
+    tools.reject_unknown_keys();
+    return rules;
+}
+
+EvidenceRule read_evidence(const JsonDocument& doc) {
+    JsonObjectReader reader(doc, "/evidence");
+    EvidenceRule rule;
+    rule.artifact = reader.required_string("artifact");
+    check_glob(reader, "artifact", rule.artifact);
+    if (rule.artifact.find_first_of("*?[") != std::string::npos) {
+        throw reader.error("artifact", "names one file; globs are not allowed here");
+    }
+    rule.pointer = reader.required_string("pointer");
+    check_pointer(reader, "pointer", rule.pointer);
+    rule.min_count = static_cast<std::size_t>(reader.optional_integer("min_count", 0).value_or(1));
+    rule.severity = read_severity(reader);
+    reader.reject_unknown_keys();
+    return rule;
+}
+
+DiffBound read_diff_bound(const JsonDocument& doc, const std::string& pointer) {
+    JsonObjectReader reader(doc, pointer);
+    DiffBound bound;
+    bound.path = reader.required_string("path");
+    check_glob(reader, "path", bound.path);
+    bound.max_added_lines = reader.optional_integer("max_added_lines", 0);
+    bound.max_removed_lines = reader.optional_integer("max_removed_lines", 0);
+    bound.max_changed_files = reader.optional_integer("max_changed_files", 0);
+    if (!bound.max_added_lines && !bound.max_removed_lines && !bound.max_changed_files) {
+        throw reader.error("path", "a diff bound needs max_added_lines, max_removed_lines or max_changed_files");
+    }
+    bound.severity = read_severity(reader);
+    reader.reject_unknown_keys();
+    return bound;
 }
 
 Contract load_contract(const fs::path& fixture_dir) {
@@ -266,6 +347,7 @@ Contract load_contract(const fs::path& fixture_dir) {
         JsonObjectReader exit(doc, "/exit");
         contract.exit_code = static_cast<int>(exit.optional_integer("code", 0).value_or(0));
         if (contract.exit_code > 255) throw exit.error("code", "an exit code is between 0 and 255");
+        contract.exit_severity = read_severity(exit);
         exit.reject_unknown_keys();
     }
     if (const Json* artifacts = reader.find("artifacts")) {
@@ -274,6 +356,7 @@ Contract load_contract(const fs::path& fixture_dir) {
             contract.artifacts.push_back(read_artifact(doc, "/artifacts/" + std::to_string(i), fixture_dir));
         }
     }
+    if (reader.has_object("evidence")) contract.evidence = read_evidence(doc);
     if (reader.has_object("mutations")) {
         JsonObjectReader mutations(doc, "/mutations");
         MutationRules rules;
@@ -281,30 +364,40 @@ Contract load_contract(const fs::path& fixture_dir) {
         rules.allowed = mutations.optional_string_list("allowed");
         for (const auto& glob : rules.forbidden) check_glob(mutations, "forbidden", glob);
         for (const auto& glob : rules.allowed.value_or(std::vector<std::string>{})) check_glob(mutations, "allowed", glob);
+        rules.severity = read_severity(mutations);
         mutations.reject_unknown_keys();
         contract.mutations = rules;
     }
-    if (reader.has_object("tools")) {
-        JsonObjectReader tools(doc, "/tools");
-        ToolRules rules;
-        rules.allow = tools.optional_string_list("allow");
-        rules.forbid = tools.optional_string_list("forbid").value_or(std::vector<std::string>{});
-        if (tools.has_object("max_calls")) {
-            JsonObjectReader limits(doc, "/tools/max_calls");
-            for (const auto& [tool, value] : doc.root().at("tools").at("max_calls").items()) {
-                rules.max_calls[tool] = *limits.optional_integer(tool, 0);
-            }
+    if (const Json* diffs = reader.find("diffs")) {
+        if (!diffs->is_array()) throw reader.error("diffs", "expected an array of diff bounds");
+        for (std::size_t i = 0; i < diffs->size(); ++i) {
+            contract.diffs.push_back(read_diff_bound(doc, "/diffs/" + std::to_string(i)));
         }
-        tools.reject_unknown_keys();
-        contract.tools = rules;
+    }
+    if (reader.has_object("tools")) contract.tools = read_tool_rules(doc);
+    if (reader.has_object("side_effects")) {
+        JsonObjectReader side_effects(doc, "/side_effects");
+        SideEffectRules rules;
+        rules.tools = side_effects.optional_string_list("tools");
+        rules.severity = read_severity(side_effects);
+        side_effects.reject_unknown_keys();
+        contract.side_effects = rules;
     }
     if (reader.has_object("budget")) {
         JsonObjectReader budget(doc, "/budget");
-        contract.max_wall_seconds = budget.optional_number("max_wall_seconds", 0.001);
-        if (contract.max_wall_seconds && *contract.max_wall_seconds > kMaxTimeoutSeconds) {
+        contract.budget.max_wall_seconds = budget.optional_number("max_wall_seconds", 0.001);
+        if (contract.budget.max_wall_seconds && *contract.budget.max_wall_seconds > kMaxTimeoutSeconds) {
             throw budget.error("max_wall_seconds", "must be at most " + std::to_string(kMaxTimeoutSeconds) + " (a week)");
         }
+        contract.budget.max_tool_calls = budget.optional_integer("max_tool_calls", 0);
+        contract.budget.max_tokens = budget.optional_integer("max_tokens", 0);
+        contract.budget.severity = read_severity(budget);
         budget.reject_unknown_keys();
+    }
+    if (reader.has_object("network")) {
+        JsonObjectReader network(doc, "/network");
+        contract.network_severity = read_severity(network);
+        network.reject_unknown_keys();
     }
     reader.reject_unknown_keys();
     return contract;

@@ -82,7 +82,7 @@ ProcessSpec build_process_spec(const Fixture& fixture, const ReplayOptions& opti
     spec.survivor_marker = "AGENT_REPLAY_RUN_ID=" + values.at("run_id");
     spec.cwd = expand_templates(fixture.input.agent.cwd, values);
     double seconds = fixture.input.agent.timeout_seconds;
-    if (fixture.expected.max_wall_seconds) seconds = std::min(seconds, *fixture.expected.max_wall_seconds);
+    if (fixture.expected.budget.max_wall_seconds) seconds = std::min(seconds, *fixture.expected.budget.max_wall_seconds);
     spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     spec.output_limit = options.output_limit;
     spec.abort = abort;
@@ -145,8 +145,15 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
         result.reasons = {Reason{"harness_error", "harness", "the agent could not be started: " + run.process.start_error,
                                  {}, nullptr}};
     } else {
+        run.escalation = read_escalation(values.at("events"));
+        std::error_code ec;
+        if (!fixture.expected.diffs.empty()) {  // the state as it was, to diff against
+            run.baseline = case_dir / "baseline";
+            materialise_workspace(run.baseline, fixture.input.state);
+        }
         result.reasons = evaluate_contract(fixture.expected, run);
-        result.verdict = decide_verdict(fixture.expected, result.reasons);
+        result.verdict = decide_verdict(fixture.expected, run, result.reasons);
+        if (!run.baseline.empty()) fs::remove_all(run.baseline, ec);
     }
     if (result.verdict == Verdict::passed) {
         std::error_code ec;

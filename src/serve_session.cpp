@@ -44,7 +44,7 @@ Json ServeSession::finish() {
     proxy_->stop();
     RunObservation run;
     run.trace = proxy_->trace();
-    auto network = check_network(run);
+    auto network = check_network(fixture_.expected, run);
     Json findings = {{"trace", run.trace},
                      {"unrecorded", network.empty() ? Json::array() : network[0].detail["requests"]},
                      {"unused_interactions", proxy_->unused_interactions()}};

@@ -12,6 +12,10 @@ void to_json(nlohmann::json& out, const TraceEvent& event) {
     if (!event.fault.empty()) out["fault"] = event.fault;
     if (!event.host.empty()) out["host"] = event.host;
     if (!event.miss.is_null()) out["miss"] = event.miss;
+    if (event.side_effect) out["side_effect"] = true;
+    if (!event.call_key.empty()) out["call_key"] = event.call_key;
+    if (!event.idempotency_key.empty()) out["idempotency_key"] = event.idempotency_key;
+    if (event.tokens != 0) out["tokens"] = event.tokens;
 }
 
 void from_json(const nlohmann::json& in, TraceEvent& event) {
@@ -30,6 +34,10 @@ void from_json(const nlohmann::json& in, TraceEvent& event) {
     event.fault = in.value("fault", "");
     event.host = in.value("host", "");
     event.miss = in.value("miss", nlohmann::json());
+    event.side_effect = in.value("side_effect", false);
+    event.call_key = in.value("call_key", "");
+    event.idempotency_key = in.value("idempotency_key", "");
+    event.tokens = in.value("tokens", std::int64_t{0});
 }
 
 }  // namespace agent_replay

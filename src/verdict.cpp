@@ -32,13 +32,16 @@ std::optional<Verdict> verdict_from_string(std::string_view text) {
 }
 
 bool is_failure(Verdict verdict) {
-    return verdict == Verdict::failed || verdict == Verdict::blocked || verdict == Verdict::inconclusive;
+    return verdict == Verdict::failed || verdict == Verdict::inconclusive;
 }
+
+std::string_view to_string(Severity severity) { return severity == Severity::warn ? "warn" : "error"; }
 
 void to_json(nlohmann::json& out, const Reason& reason) {
     out = {{"code", reason.code}, {"check", reason.check}, {"message", reason.message}};
     if (!reason.path.empty()) out["path"] = reason.path;
     if (!reason.detail.is_null()) out["detail"] = reason.detail;
+    out["severity"] = to_string(reason.severity);
 }
 
 void from_json(const nlohmann::json& in, Reason& reason) {
@@ -47,6 +50,7 @@ void from_json(const nlohmann::json& in, Reason& reason) {
     reason.message = in.value("message", "");
     reason.path = in.value("path", "");
     reason.detail = in.value("detail", nlohmann::json());
+    reason.severity = in.value("severity", "error") == "warn" ? Severity::warn : Severity::error;
 }
 
 std::string reason_codes_of(const std::vector<Reason>& reasons) {

@@ -48,6 +48,11 @@ public:
         return key_of(request.method, request.path, request.query, request.body);
     }
 
+    // The whole request in canonical form (method, path, sorted query,
+    // canonical JSON body minus ignore_json_paths), whatever `match.on` says:
+    // two calls with the same text are the same call (loop detection).
+    std::string canonical_call(const IncomingRequest& request) const;
+
     // Ids of interactions that were never matched, in cassette order.
     std::vector<std::string> unused_interactions() const;
 

@@ -77,6 +77,7 @@ private:
     std::vector<Route> routes_;
     ProxyMode mode_;
     CassetteMatcher matcher_;
+    std::vector<std::int64_t> tokens_;  // per interaction: its response's usage
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;

@@ -65,26 +65,70 @@ struct ArtifactCheck {
     Json schema;              // loaded schema document
     std::vector<std::pair<std::string, Json>> json_equals;  // pointer -> value
     std::vector<std::string> json_exists;
+    std::vector<std::string> contains;      // substrings the text must hold
+    std::vector<std::string> not_contains;  // substrings it must not hold
+    std::vector<std::string> regex;         // RE2 patterns that must match somewhere in the text
+    Severity severity = Severity::error;
+};
+
+// The artifact cites evidence: the list at `pointer` (strings, or objects
+// with a "path") names workspace files, at least `min_count`, all existing.
+struct EvidenceRule {
+    std::string artifact;  // workspace-relative path of the citing artifact
+    std::string pointer;   // JSON pointer to the list
+    std::size_t min_count = 1;
+    Severity severity = Severity::error;
 };
 
 struct MutationRules {
     std::vector<std::string> forbidden;
     std::optional<std::vector<std::string>> allowed;  // when set, the only places that may change
+    Severity severity = Severity::error;
+};
+
+// Bounds on how much the files matching `path` may change (line diff against the state).
+struct DiffBound {
+    std::string path;  // glob relative to the workspace
+    std::optional<std::int64_t> max_added_lines;    // per file
+    std::optional<std::int64_t> max_removed_lines;  // per file
+    std::optional<std::int64_t> max_changed_files;  // over all files matching `path`
+    Severity severity = Severity::error;
 };
 
 struct ToolRules {
     std::optional<std::vector<std::string>> allow;
     std::vector<std::string> forbid;
     std::map<std::string, std::int64_t> max_calls;
+    std::vector<std::string> required;    // each called at least once
+    std::vector<std::string> trajectory;  // called in this order (other calls may come between)
+    std::optional<std::int64_t> max_identical_repeats;  // same tool, method, path, query and canonical body
+    Severity severity = Severity::error;
+};
+
+struct SideEffectRules {
+    std::optional<std::vector<std::string>> tools;  // unset: every tool
+    Severity severity = Severity::error;
+};
+
+struct BudgetRules {
+    std::optional<double> max_wall_seconds;
+    std::optional<std::int64_t> max_tool_calls;  // every request the proxy saw
+    std::optional<std::int64_t> max_tokens;      // summed from the `usage` of the responses served
+    Severity severity = Severity::error;
 };
 
 struct Contract {
     Verdict status = Verdict::passed;
     int exit_code = 0;
+    Severity exit_severity = Severity::error;
     std::vector<ArtifactCheck> artifacts;
+    std::optional<EvidenceRule> evidence;
     std::optional<MutationRules> mutations;
+    std::vector<DiffBound> diffs;
     std::optional<ToolRules> tools;
-    std::optional<double> max_wall_seconds;
+    std::optional<SideEffectRules> side_effects;
+    BudgetRules budget;
+    Severity network_severity = Severity::error;
 };
 
 struct ProofRecord {

@@ -2,6 +2,7 @@
 // One normalised tool-call event per request the proxy saw (SPEC §3).
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,10 @@ struct TraceEvent {
     int status = 0;
     double latency_ms = 0;
     std::string fault;              // kind of the injected fault, "" if none
+    bool side_effect = false;       // matched an interaction marked side_effect
+    std::string call_key;           // digest of method, path, query and canonical body: equal calls, equal keys
+    std::string idempotency_key;    // the request's Idempotency-Key header, if any
+    std::int64_t tokens = 0;        // from the `usage` of the recorded response served
     nlohmann::json miss = nullptr;  // for unrecorded requests: closest interaction and differences
 };
 

@@ -14,8 +14,15 @@ enum class Verdict { passed, failed, blocked, degraded, skipped, inconclusive };
 std::string_view to_string(Verdict verdict);
 std::optional<Verdict> verdict_from_string(std::string_view text);
 
-// Whether the verdict turns the CTest case (and CI) red. Unknown is not green.
+// Whether the verdict turns the CTest case (and CI) red. Unknown is not
+// green; `blocked` is only reached when the contract expects the agent to
+// stop and escalate, and `degraded` means only warnings failed.
 bool is_failure(Verdict verdict);
+
+// Per contract check: an `error` failing makes the run `failed`, a `warn`
+// failing only makes it `degraded`.
+enum class Severity { error, warn };
+std::string_view to_string(Severity severity);
 
 struct Reason {
     std::string code;     // from the reason catalogue (reason_codes.hpp)
@@ -23,6 +30,7 @@ struct Reason {
     std::string message;  // one human sentence
     std::string path;     // workspace path or request path the reason is about, if any
     nlohmann::json detail = nullptr;
+    Severity severity = Severity::error;
 };
 
 void to_json(nlohmann::json& out, const Reason& reason);

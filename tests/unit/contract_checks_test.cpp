@@ -123,7 +123,7 @@ TEST_F(ContractChecks, JsonPointerEqualsAndExists) {
 }
 
 TEST_F(ContractChecks, Mutations) {
-    contract_.mutations = MutationRules{{"sources/**"}, std::vector<std::string>{"report.json", "notes/**"}};
+    contract_.mutations = MutationRules{{"sources/**"}, std::vector<std::string>{"report.json", "notes/**"}, Severity::error};
     run_.changes.created = {"report.json", "notes/a.md"};
     EXPECT_TRUE(check_mutations(contract_, run_).empty());
     run_.changes.modified = {"sources/a.txt"};
@@ -135,7 +135,10 @@ TEST_F(ContractChecks, Mutations) {
 }
 
 TEST_F(ContractChecks, ToolsAllowForbidAndMaxCalls) {
-    contract_.tools = ToolRules{std::vector<std::string>{"search", "model"}, {"shell"}, {{"search", 2}}};
+    contract_.tools = ToolRules{};
+    contract_.tools->allow = std::vector<std::string>{"search", "model"};
+    contract_.tools->forbid = {"shell"};
+    contract_.tools->max_calls = {{"search", 2}};
     run_.trace = {call("search"), call("model"), call("search")};
     EXPECT_TRUE(check_tools(contract_, run_).empty());
     run_.trace.push_back(call("search"));
@@ -148,7 +151,7 @@ TEST_F(ContractChecks, ToolsAllowForbidAndMaxCalls) {
 
 TEST_F(ContractChecks, BudgetAndTimeout) {
     EXPECT_TRUE(check_budget(contract_, run_).empty());
-    contract_.max_wall_seconds = 1;
+    contract_.budget.max_wall_seconds = 1;
     run_.process.wall_seconds = 1.5;
     EXPECT_EQ(codes(check_budget(contract_, run_)), std::vector<std::string>{"timeout"});
     run_.process.wall_seconds = 0.5;
@@ -158,7 +161,7 @@ TEST_F(ContractChecks, BudgetAndTimeout) {
 
 TEST_F(ContractChecks, NetworkNamesTheClosestInteraction) {
     run_.trace = {call("search"), call("search", false)};
-    auto reasons = check_network(run_);
+    auto reasons = check_network(contract_, run_);
     ASSERT_EQ(codes(reasons), std::vector<std::string>{"unrecorded_request"});
     EXPECT_NE(reasons[0].message.find("search-1"), std::string::npos);
 }
@@ -172,13 +175,174 @@ TEST_F(ContractChecks, KilledRunIsJudgedOnlyByBudgetAndNetwork) {
 
 TEST_F(ContractChecks, VerdictFollowsReasonsAndExpectedStatus) {
     std::vector<Reason> none;
-    EXPECT_EQ(decide_verdict(contract_, none), Verdict::passed);
+    EXPECT_EQ(decide_verdict(contract_, run_, none), Verdict::passed);
     std::vector<Reason> one{Reason{"timeout", "budget", "", "", nullptr}};
-    EXPECT_EQ(decide_verdict(contract_, one), Verdict::failed);
+    EXPECT_EQ(decide_verdict(contract_, run_, one), Verdict::failed);
     contract_.status = Verdict::blocked;
     std::vector<Reason> empty;
-    EXPECT_EQ(decide_verdict(contract_, empty), Verdict::failed);
+    EXPECT_EQ(decide_verdict(contract_, run_, empty), Verdict::failed);
     EXPECT_EQ(codes(empty), std::vector<std::string>{"unexpected_status"});
+}
+
+TEST_F(ContractChecks, WarningsOnlyDegrade) {
+    std::vector<Reason> warning{Reason{"loop_detected", "tools", "", "", nullptr, Severity::warn}};
+    EXPECT_EQ(decide_verdict(contract_, run_, warning), Verdict::degraded);
+    EXPECT_FALSE(is_failure(Verdict::degraded));
+    warning.push_back(Reason{"timeout", "budget", "", "", nullptr});
+    EXPECT_EQ(decide_verdict(contract_, run_, warning), Verdict::failed);
+}
+
+TEST_F(ContractChecks, SeverityOfACheckIsCarriedByItsReasons) {
+    contract_.tools = ToolRules{};
+    contract_.tools->required = {"search"};
+    contract_.tools->severity = Severity::warn;
+    auto reasons = evaluate_contract(contract_, run_);
+    ASSERT_EQ(codes(reasons), std::vector<std::string>{"missing_tool_call"});
+    EXPECT_EQ(reasons[0].severity, Severity::warn);
+    EXPECT_EQ(Json(reasons[0])["severity"], "warn");
+}
+
+TEST_F(ContractChecks, EscalationIsBlockedOnlyWhereTheContractExpectsIt) {
+    artifact("report.json");  // an agent that escalates writes no result; not judged
+    write_file(dir_.path() / "events.jsonl", "not json\n{\"type\": \"progress\"}\n{\"type\": \"blocked\", \"reason\": \"no sources\"}\n");
+    run_.escalation = read_escalation(dir_.path() / "events.jsonl");
+    ASSERT_EQ(run_.escalation, std::optional<std::string>("no sources"));
+    contract_.status = Verdict::blocked;
+    auto reasons = evaluate_contract(contract_, run_);
+    EXPECT_TRUE(reasons.empty()) << Json(reasons).dump();
+    EXPECT_EQ(decide_verdict(contract_, run_, reasons), Verdict::blocked);
+    EXPECT_FALSE(is_failure(Verdict::blocked));
+
+    contract_.status = Verdict::passed;
+    reasons = evaluate_contract(contract_, run_);
+    EXPECT_EQ(decide_verdict(contract_, run_, reasons), Verdict::failed);
+    EXPECT_EQ(codes(reasons), std::vector<std::string>{"unexpected_status"});
+    EXPECT_NE(reasons[0].message.find("no sources"), std::string::npos);
+    EXPECT_EQ(read_escalation(dir_.path() / "absent.jsonl"), std::nullopt);
+}
+
+TEST_F(ContractChecks, TextAndRegexOnArtifacts) {
+    write("report.md", "Summary [sources/a.txt]\nTODO: fill in\n");
+    ArtifactCheck& check = artifact("report.md");
+    check.contains = {"Summary"};
+    check.regex = {R"(\[sources/[^\]]+\])"};
+    EXPECT_TRUE(check_artifacts(contract_, run_).empty());
+    check.not_contains = {"TODO"};
+    check.regex.push_back(R"(^Conclusion)");
+    auto reasons = check_artifacts(contract_, run_);
+    EXPECT_EQ(codes(reasons), (std::vector<std::string>{"artifact_content_mismatch", "artifact_content_mismatch"}));
+}
+
+TEST_F(ContractChecks, EvidenceMustExistInTheWorkspace) {
+    write("sources/a.txt", "a");
+    write("report.json", R"({"evidence": ["sources/a.txt", {"path": "sources/./a.txt"}]})");
+    contract_.evidence = EvidenceRule{"report.json", "/evidence", 2, Severity::error};
+    EXPECT_TRUE(check_evidence(contract_, run_).empty());
+    contract_.evidence->min_count = 3;
+    EXPECT_EQ(codes(check_evidence(contract_, run_)), std::vector<std::string>{"missing_evidence_path"});
+    contract_.evidence->min_count = 1;
+    for (const char* bad : {R"({"evidence": ["sources/made_up.txt"]})", R"({"evidence": ["../etc/passwd"]})",
+                            R"({"evidence": [42]})", R"({"evidence": "sources/a.txt"})", R"({"other": []})", "not json"}) {
+        write("report.json", bad);
+        auto reasons = check_evidence(contract_, run_);
+        EXPECT_EQ(codes(reasons), std::vector<std::string>{"missing_evidence_path"}) << bad;
+    }
+    std::filesystem::remove(dir_.path() / "report.json");
+    run_.after = snapshot_workspace(dir_.path());
+    EXPECT_EQ(codes(check_evidence(contract_, run_)), std::vector<std::string>{"missing_evidence_path"});
+}
+
+TEST_F(ContractChecks, DiffsAreBoundedPerFileAndInFileCount) {
+    TempDir baseline;
+    write_file(baseline.path() / "notes/log.md", "one\ntwo\nthree\n");
+    write_file(baseline.path() / "notes/old.md", "gone\n");
+    run_.baseline = baseline.path();
+    write("notes/log.md", "one\ntwo\nthree\nfour\n");
+    run_.changes.modified = {"notes/log.md"};
+    contract_.diffs = {DiffBound{"notes/*.md", 1, 0, 1, Severity::error}};
+    EXPECT_TRUE(check_diffs(contract_, run_).empty()) << Json(check_diffs(contract_, run_)).dump();
+
+    write("notes/log.md", "ONE\ntwo\nthree\nfour\nfive\n");  // 1 removed, 3 added
+    auto reasons = check_diffs(contract_, run_);
+    ASSERT_EQ(codes(reasons), std::vector<std::string>{"diff_out_of_bounds"});
+    EXPECT_EQ(reasons[0].detail["added"], 3);
+    EXPECT_EQ(reasons[0].detail["removed"], 1);
+
+    write("notes/log.md", "one\ntwo\nthree\n");
+    run_.changes.modified = {};
+    run_.changes.deleted = {"notes/old.md"};
+    run_.changes.created = {"notes/new.md"};
+    write("notes/new.md", "x\n");
+    reasons = check_diffs(contract_, run_);
+    EXPECT_EQ(codes(reasons), (std::vector<std::string>{"diff_out_of_bounds", "diff_out_of_bounds"}))
+        << "two files changed (max 1), and deleting old.md removed a line (max 0)";
+}
+
+TEST_F(ContractChecks, RequiredToolsTrajectoryAndLoops) {
+    contract_.tools = ToolRules{};
+    contract_.tools->trajectory = {"search", "model", "publish"};
+    run_.trace = {call("search"), call("search"), call("model"), call("publish")};
+    EXPECT_TRUE(check_tools(contract_, run_).empty()) << "other calls may come between the steps";
+    run_.trace = {call("search"), call("publish"), call("model")};
+    EXPECT_EQ(codes(check_tools(contract_, run_)), std::vector<std::string>{"trajectory_mismatch"});
+    run_.trace = {call("search"), call("model")};
+    EXPECT_EQ(codes(check_tools(contract_, run_)), std::vector<std::string>{"missing_tool_call"})
+        << "a step never taken is a missing call, not a wrong order";
+
+    contract_.tools = ToolRules{};
+    contract_.tools->max_identical_repeats = 1;
+    TraceEvent same = call("search");
+    same.call_key = "k1";
+    TraceEvent other = call("search");
+    other.call_key = "k2";
+    run_.trace = {same, same, other};
+    EXPECT_TRUE(check_tools(contract_, run_).empty()) << "one repeat is allowed";
+    run_.trace.push_back(same);
+    EXPECT_EQ(codes(check_tools(contract_, run_)), std::vector<std::string>{"loop_detected"});
+}
+
+TEST_F(ContractChecks, SideEffectsRunOnceAndMatchARecording) {
+    contract_.side_effects = SideEffectRules{};
+    auto publish = [](std::size_t seq, std::string fault = "", std::string key = "") {
+        TraceEvent event = call("publish");
+        event.seq = seq;
+        event.side_effect = true;
+        event.fault = std::move(fault);
+        event.idempotency_key = std::move(key);
+        return event;
+    };
+    run_.trace = {publish(0, "status"), publish(1)};
+    EXPECT_TRUE(check_side_effects(contract_, run_).empty()) << "a refused attempt (503) did not execute";
+    run_.trace = {publish(0, "malformed"), publish(1)};
+    EXPECT_EQ(codes(check_side_effects(contract_, run_)), std::vector<std::string>{"duplicate_side_effect"})
+        << "a broken answer came after the upstream acted";
+    run_.trace = {publish(0, "malformed", "k-1"), publish(1, "", "k-1")};
+    EXPECT_TRUE(check_side_effects(contract_, run_).empty()) << "same Idempotency-Key: one execution";
+
+    TraceEvent spent = call("publish", false);
+    spent.seq = 1;
+    spent.miss = {{"closest", "publish-1"}, {"differences", Json::array({{{"field", "repeat"}}})}};
+    run_.trace = {publish(0), spent};
+    EXPECT_EQ(codes(check_side_effects(contract_, run_)), std::vector<std::string>{"duplicate_side_effect"})
+        << "the same request again after its recording was spent";
+
+    run_.trace = {call("drafts", false)};
+    EXPECT_EQ(codes(check_side_effects(contract_, run_)), std::vector<std::string>{"side_effect_unconfirmed"});
+    contract_.side_effects->tools = std::vector<std::string>{"publish"};
+    EXPECT_TRUE(check_side_effects(contract_, run_).empty()) << "out of scope";
+}
+
+TEST_F(ContractChecks, BudgetOfToolCallsAndTokens) {
+    contract_.budget.max_tool_calls = 2;
+    contract_.budget.max_tokens = 500;
+    TraceEvent model = call("model");
+    model.tokens = 256;
+    run_.trace = {call("search"), model};
+    EXPECT_TRUE(check_budget(contract_, run_).empty());
+    run_.trace.push_back(model);
+    auto reasons = check_budget(contract_, run_);
+    EXPECT_EQ(codes(reasons), (std::vector<std::string>{"budget_exceeded", "budget_exceeded"}));
+    EXPECT_EQ(reasons[1].detail["tokens"], 512);
 }
 
 }  // namespace

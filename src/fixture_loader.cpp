@@ -2,6 +2,7 @@
 #include <agent_replay/json_object_reader.hpp>
 #include <agent_replay/json_schema.hpp>
 #include <agent_replay/templates.hpp>
+#include <agent_replay/utc_time.hpp>
 
 #include <re2/re2.h>
 
@@ -435,6 +436,10 @@ Notes load_notes(const fs::path& fixture_dir) {
         JsonObjectReader quarantine(doc, "/quarantine");
         notes.quarantine = Quarantine{quarantine.required_string("reason"), quarantine.optional_string("owner").value_or(""),
                                       quarantine.required_string("until")};
+        if (!parse_utc_deadline(notes.quarantine->until)) {
+            throw quarantine.error("until", "'" + notes.quarantine->until +
+                                                "' is not a date (YYYY-MM-DD, inclusive) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+        }
         quarantine.reject_unknown_keys();
     }
     reader.reject_unknown_keys();

@@ -21,6 +21,12 @@ void to_json(nlohmann::json& out, const FixtureResult& result) {
            {"workspace", result.workspace},
            {"report_dir", result.report_dir},
            {"trace", result.trace}};
+    if (result.quarantine) {
+        out["quarantine"] = {{"reason", result.quarantine->reason},
+                             {"owner", result.quarantine->owner},
+                             {"until", result.quarantine->until},
+                             {"expired", result.quarantine->expired}};
+    }
 }
 
 void from_json(const nlohmann::json& in, FixtureResult& result) {
@@ -44,6 +50,11 @@ void from_json(const nlohmann::json& in, FixtureResult& result) {
     result.workspace = in.value("workspace", "");
     result.report_dir = in.value("report_dir", "");
     result.trace = in.value("trace", std::vector<TraceEvent>{});
+    if (in.contains("quarantine") && in["quarantine"].is_object()) {
+        const auto& quarantine = in["quarantine"];
+        result.quarantine = QuarantineStatus{quarantine.value("reason", ""), quarantine.value("owner", ""),
+                                             quarantine.value("until", ""), quarantine.value("expired", false)};
+    }
 }
 
 }  // namespace agent_replay

@@ -101,7 +101,7 @@ void write_testcase(XmlWriter& xml, const std::string& suite_name, const Fixture
     xml.attribute("classname", suite_name);
     xml.attribute("time", seconds_text(result.duration_seconds));
     std::string codes = reason_codes_of(result.reasons);
-    if (result.verdict == Verdict::failed || result.verdict == Verdict::blocked) {
+    if (result.verdict == Verdict::failed) {
         xml.open("failure");
         xml.attribute("message", codes);
         xml.attribute("type", std::string(to_string(result.verdict)));
@@ -130,7 +130,7 @@ std::string junit_xml(const std::string& suite_name, const std::vector<FixtureRe
     std::size_t failures = 0, errors = 0, skipped = 0;
     double total = 0;
     for (const auto& result : results) {
-        failures += result.verdict == Verdict::failed || result.verdict == Verdict::blocked;
+        failures += result.verdict == Verdict::failed;
         errors += result.verdict == Verdict::inconclusive;
         skipped += result.verdict == Verdict::skipped;
         total += result.duration_seconds;

@@ -2,6 +2,7 @@
 #include <agent_replay/fixture.hpp>
 #include <agent_replay/redaction.hpp>
 #include <agent_replay/replay.hpp>
+#include <agent_replay/utc_time.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
 #include <agent_replay/templates.hpp>
@@ -20,15 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string utc_now_iso() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
-}
 
 std::string new_run_id() {
     unsigned char bytes[6];
@@ -201,7 +193,29 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
         Fixture fixture = load_fixture(fixture_dir, repo_root, options.mode == ProxyMode::record);
         result.failure_class = fixture.notes.failure_class;
         result.tier = fixture.input.tier;
-        run_and_judge(fixture, options, case_dir, repo_root, result);
+        if (fixture.notes.quarantine) {
+            const Quarantine& quarantine = *fixture.notes.quarantine;
+            auto until = parse_utc_deadline(quarantine.until);  // validated at load
+            result.quarantine = QuarantineStatus{quarantine.reason, quarantine.owner, quarantine.until,
+                                                 until && *until < static_cast<std::int64_t>(std::time(nullptr))};
+        }
+        if (result.quarantine && !result.quarantine->expired) {
+            result.verdict = Verdict::skipped;
+            result.reasons = {Reason{"quarantined", "quarantine",
+                                     "quarantined until " + result.quarantine->until + ": " + result.quarantine->reason +
+                                         (result.quarantine->owner.empty() ? "" : " (owner " + result.quarantine->owner + ")"),
+                                     {}, Json{{"until", result.quarantine->until}, {"owner", result.quarantine->owner}}}};
+        } else {
+            run_and_judge(fixture, options, case_dir, repo_root, result);
+        }
+        if (result.quarantine && result.quarantine->expired) {
+            // The fixture was replayed, but a quarantine nobody renewed or lifted is a failure in itself.
+            result.reasons.push_back(Reason{"quarantine_expired", "quarantine",
+                                            "the quarantine expired on " + result.quarantine->until + " (" +
+                                                result.quarantine->reason + "); fix the fixture or renew it in notes.json",
+                                            {}, Json{{"until", result.quarantine->until}, {"owner", result.quarantine->owner}}});
+            result.verdict = Verdict::failed;
+        }
     } catch (const FixtureError& error) {
         result.tier = peek_fixture_tier(fixture_dir);  // best effort for the report of a broken fixture
         result.verdict = Verdict::inconclusive;

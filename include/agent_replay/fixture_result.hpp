@@ -6,10 +6,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include <string>
 #include <vector>
 
 namespace agent_replay {
+
+// A quarantine from notes.json, as the replay found it.
+struct QuarantineStatus {
+    std::string reason;
+    std::string owner;
+    std::string until;
+    bool expired = false;
+};
 
 struct FixtureResult {
     std::string fixture_id;
@@ -30,6 +40,7 @@ struct FixtureResult {
     std::string workspace;               // kept workspace, "" when removed after a pass
     std::string report_dir;              // this fixture's folder with stdout/stderr/trace
     std::vector<TraceEvent> trace;
+    std::optional<QuarantineStatus> quarantine;
 };
 
 void to_json(nlohmann::json& out, const FixtureResult& result);

@@ -302,12 +302,7 @@ int main(int argc, char** argv) {
             return errors > 0 ? kExitFailed : kExitPassed;
         }
         if (*reasons) {
-            std::printf("| code | check | what it means | where to look |\n|---|---|---|---|\n");
-            for (const auto& info : reason_catalogue()) {
-                std::printf("| `%.*s` | %.*s | %.*s | %.*s |\n", static_cast<int>(info.code.size()), info.code.data(),
-                            static_cast<int>(info.check.size()), info.check.data(), static_cast<int>(info.meaning.size()),
-                            info.meaning.data(), static_cast<int>(info.remediation.size()), info.remediation.data());
-            }
+            std::fputs(reason_catalogue_markdown().c_str(), stdout);
             return kExitPassed;
         }
         if (*merge) {

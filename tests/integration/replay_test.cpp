@@ -48,6 +48,37 @@ TEST_F(Replay, FixedAgentPassesAndLeavesEvidence) {
     EXPECT_EQ(Json::parse(read_file(case_dir / "verdict.json"))["verdict"], "passed");
 }
 
+TEST_F(Replay, QuarantinedFixtureIsSkippedWithItsExpiryAndNotRun) {
+    write_file(fixture_ / "notes.json", R"({"schema_version": 1, "failure_class": "nonzero_exit",
+      "quarantine": {"reason": "flaky upstream, INC-42", "owner": "ops@example.com", "until": "2999-12-31"}})");
+    FixtureResult result = replay("exit3");
+    EXPECT_EQ(result.verdict, Verdict::skipped);
+    EXPECT_FALSE(is_failure(result.verdict));
+    EXPECT_EQ(codes(result), std::vector<std::string>{"quarantined"});
+    EXPECT_NE(result.reasons[0].message.find("2999-12-31"), std::string::npos);
+    EXPECT_TRUE(result.trace.empty()) << "a quarantined fixture is not replayed";
+    ASSERT_TRUE(result.quarantine.has_value());
+    EXPECT_EQ(Json::parse(read_file(options_.report_dir / "fixtures" / "echo" / "verdict.json"))["quarantine"]["until"],
+              "2999-12-31");
+}
+
+TEST_F(Replay, ExpiredQuarantineFailsEvenWhenTheAgentPasses) {
+    write_file(fixture_ / "notes.json", R"({"schema_version": 1, "failure_class": "nonzero_exit",
+      "quarantine": {"reason": "flaky upstream", "until": "2020-01-31T12:00:00Z"}})");
+    FixtureResult result = replay();
+    EXPECT_EQ(result.verdict, Verdict::failed);
+    EXPECT_EQ(codes(result), std::vector<std::string>{"quarantine_expired"});
+    EXPECT_EQ(result.trace.size(), 1u) << "an expired quarantine replays the fixture";
+}
+
+TEST_F(Replay, QuarantineWithoutAValidDateIsAnInvalidFixture) {
+    write_file(fixture_ / "notes.json", "{\"schema_version\": 1,\n \"quarantine\": {\"reason\": \"x\", \"until\": \"next week\"}}");
+    FixtureResult result = replay();
+    EXPECT_EQ(result.verdict, Verdict::inconclusive);
+    EXPECT_EQ(codes(result), std::vector<std::string>{"fixture_invalid"});
+    EXPECT_NE(result.reasons[0].message.find("notes.json:2"), std::string::npos) << result.reasons[0].message;
+}
+
 TEST_F(Replay, NonzeroExitKeepsTheWorkspace) {
     FixtureResult result = replay("exit3");
     EXPECT_EQ(result.verdict, Verdict::failed);

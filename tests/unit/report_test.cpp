@@ -1,4 +1,5 @@
 #include <agent_replay/reason_codes.hpp>
+#include <agent_replay/utc_time.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
 
@@ -108,6 +109,9 @@ TEST(ReasonCatalogue, EveryCodeIsUniqueAndDocumented) {
         EXPECT_TRUE(seen.insert(info.code).second) << info.code;
         EXPECT_FALSE(info.meaning.empty()) << info.code;
         EXPECT_FALSE(info.remediation.empty()) << info.code;
+        EXPECT_FALSE(info.typical_cause.empty()) << info.code;
+        EXPECT_FALSE(info.root_cause_class.empty()) << info.code;
+        EXPECT_EQ(std::string(info.meaning).find('|'), std::string::npos) << "breaks the Markdown table";
     }
     for (const char* code : {"unexpected_status", "nonzero_exit", "crashed", "missing_artifact_ref", "empty_output",
                              "schema_mismatch", "artifact_content_mismatch", "missing_evidence_path", "forbidden_mutation",
@@ -115,6 +119,23 @@ TEST(ReasonCatalogue, EveryCodeIsUniqueAndDocumented) {
                              "loop_detected", "trajectory_mismatch", "side_effect_unconfirmed", "duplicate_side_effect",
                              "timeout", "budget_exceeded", "unrecorded_request", "fixture_invalid", "harness_error"}) {
         EXPECT_NE(find_reason_code(code), nullptr) << code;
+    }
+}
+
+}  // namespace
+}  // namespace agent_replay
+
+namespace agent_replay {
+namespace {
+
+TEST(UtcDeadline, DatesAreInclusiveAndTimesExact) {
+    auto day = parse_utc_deadline("2026-11-23");
+    ASSERT_TRUE(day.has_value());
+    EXPECT_EQ(utc_iso(static_cast<std::time_t>(*day)), "2026-11-23T23:59:59Z");
+    EXPECT_EQ(utc_iso(static_cast<std::time_t>(*parse_utc_deadline("2026-11-23T10:00:00Z"))), "2026-11-23T10:00:00Z");
+    for (const char* bad : {"", "next week", "2026-13-01", "2026-02-30", "2026-11-23T10:00:00", "2026-11-23 10:00:00Z",
+                            "2026-11-23x"}) {
+        EXPECT_FALSE(parse_utc_deadline(bad).has_value()) << bad;
     }
 }
 

@@ -1,4 +1,5 @@
 #include <agent_replay/report.hpp>
+#include <agent_replay/suite_reports.hpp>
 
 #include <unistd.h>
 
@@ -55,15 +56,55 @@ std::vector<FixtureResult> read_fixture_results(const fs::path& report_dir) {
 }
 
 fs::path merge_report(const fs::path& report_dir, const std::string& suite_name) {
-    fs::path file = report_dir / "junit.xml";
-    write_file_atomically(file, junit_xml(suite_name, read_fixture_results(report_dir)));
-    return file;
+    std::vector<FixtureResult> results = read_fixture_results(report_dir);
+    return write_suite_reports(report_dir, results, environment_of(results, suite_name, report_dir));
+}
+
+namespace {
+
+// Kept workspaces may hold FIFOs or sockets an agent left behind: those are not copied.
+void copy_tree_skipping_special_files(const fs::path& from, const fs::path& to) {
+    std::error_code ec;
+    fs::create_directories(to, ec);
+    for (auto it = fs::recursive_directory_iterator(from, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        fs::path target = to / it->path().lexically_relative(from);
+        fs::file_status status = it->symlink_status(ec);
+        if (fs::is_symlink(status)) {
+            fs::copy_symlink(it->path(), target, ec);
+        } else if (fs::is_directory(status)) {
+            fs::create_directories(target, ec);
+        } else if (fs::is_regular_file(status)) {
+            fs::copy_file(it->path(), target, fs::copy_options::overwrite_existing, ec);
+            if (ec) throw std::runtime_error("cannot copy " + it->path().string() + ": " + ec.message());
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> import_fixture_reports(const fs::path& from, const fs::path& into) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    if (fs::equivalent(from, into, ec)) return names;
+    for (const auto& entry : fs::directory_iterator(from / "fixtures", ec)) {
+        if (!entry.is_directory() || !fs::exists(entry.path() / "verdict.json")) continue;
+        fs::path target = into / "fixtures" / entry.path().filename();
+        fs::remove_all(target, ec);
+        fs::create_directories(target.parent_path(), ec);
+        copy_tree_skipping_special_files(entry.path(), target);
+        names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 void reset_report(const fs::path& report_dir) {
     std::error_code ec;
     fs::remove_all(report_dir / "fixtures", ec);
-    fs::remove(report_dir / "junit.xml", ec);
+    fs::remove_all(report_dir / "digests", ec);
+    for (const char* name : {"junit.xml", "summary.json", "replay_bundle.json", "report.html", "triage_diff.json"}) {
+        fs::remove(report_dir / name, ec);
+    }
 }
 
 std::string failure_text(const FixtureResult& result) {

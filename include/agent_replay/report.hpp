@@ -26,10 +26,15 @@ std::vector<FixtureResult> read_fixture_results(const std::filesystem::path& rep
 // JUnit XML valid against Jenkins xUnit's junit-10.xsd (see shared/schemas).
 std::string junit_xml(const std::string& suite_name, const std::vector<FixtureResult>& results);
 
-// Reads all verdicts and writes <report_dir>/junit.xml; returns its path.
+// Reads all verdicts and writes the suite reports (junit.xml, summary.json,
+// replay_bundle.json, digests/, report.html); returns junit.xml's path.
 std::filesystem::path merge_report(const std::filesystem::path& report_dir, const std::string& suite_name);
 
-// Removes earlier verdicts and suite reports from `report_dir` (kept: nothing else).
+// Copies every fixture folder of `from`/fixtures into `into`/fixtures
+// (replacing one of the same name); returns the fixture folder names copied.
+std::vector<std::string> import_fixture_reports(const std::filesystem::path& from, const std::filesystem::path& into);
+
+// Removes earlier verdicts and suite reports from `report_dir` (anything else is kept).
 void reset_report(const std::filesystem::path& report_dir);
 
 // The text a verdict shows humans: the replay command, then one line per reason.

@@ -1,4 +1,5 @@
 // agent-replay: a thin command line over the agent_replay library.
+#include <agent_replay/batch.hpp>
 #include <agent_replay/cassette_proxy.hpp>
 #include <agent_replay/cassette_lint.hpp>
 #include <agent_replay/har.hpp>
@@ -6,6 +7,7 @@
 #include <agent_replay/reason_codes.hpp>
 #include <agent_replay/suite.hpp>
 #include <agent_replay/serve_session.hpp>
+#include <agent_replay/suite_reports.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
@@ -17,6 +19,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <set>
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -39,7 +43,32 @@ struct RunArguments {
     std::string report_dir = "agent-replay-report";
     std::string suite_name;
     std::vector<std::string> set_env;
+    std::size_t jobs = 0;  // 0: one per core
+    int shard_index = -1;
+    int shard_total = 0;
+    std::string rerun_from;
+    std::string diff_from;
 };
+
+// Writes triage_diff.json against `baseline` and prints its verdict; nullopt
+// (after an error message) when the baseline cannot be read.
+std::optional<Json> write_triage(const fs::path& baseline, const std::vector<FixtureResult>& results,
+                                 const ReportEnvironment& environment, const fs::path& report_dir) {
+    std::ifstream in(baseline);
+    Json summary = Json::parse(in, nullptr, false);
+    if (!in.is_open() || !summary.is_object() || !summary.contains("fixtures")) {
+        std::fprintf(stderr, "agent-replay: --diff-from %s is not a readable summary.json\n", baseline.string().c_str());
+        return std::nullopt;
+    }
+    Json triage = triage_diff_json(summary, results, environment);
+    write_file_atomically(report_dir / "triage_diff.json", triage.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    std::printf("triage against %s: %s (%zu regression(s), %zu known failure(s)); %s\n", baseline.string().c_str(),
+                triage["status"].get<std::string>().c_str(), triage["regression_count"].get<std::size_t>(),
+                triage["known_failure_count"].get<std::size_t>(),
+                fs::absolute(report_dir / "triage_diff.json").string().c_str());
+    for (const auto& command : triage["reproduce"]) std::printf("    reproduce: %s\n", command.get<std::string>().c_str());
+    return triage;
+}
 
 void print_result(const FixtureResult& result, std::size_t index, std::size_t total) {
     std::printf("[%zu/%zu] %-12s fixture_%s (%.2fs)%s%s\n", index, total, std::string(to_string(result.verdict)).c_str(),
@@ -91,33 +120,60 @@ int run_command(const RunArguments& args) {
         if (suite.filename().empty()) suite = suite.parent_path();
         options.suite_name = args.suite_name.empty() ? fs::absolute(suite).filename().string() : args.suite_name;
     }
+    if (!args.rerun_from.empty()) {
+        try {
+            dirs = only_fixtures(dirs, failed_fixture_ids(args.rerun_from));
+        } catch (const std::exception& error) {
+            std::fprintf(stderr, "agent-replay run --rerun-from: %s\n", error.what());
+            return kExitUsage;
+        }
+        std::printf("rerunning %zu fixture(s) that failed in %s\n", dirs.size(), args.rerun_from.c_str());
+    }
+    if (args.shard_total > 0) {
+        if (args.shard_index < 0 || args.shard_index >= args.shard_total) {
+            std::fprintf(stderr, "agent-replay run: --shard-index must be in [0, %d)\n", args.shard_total);
+            return kExitUsage;
+        }
+        dirs = shard_of(dirs, args.shard_index, args.shard_total);
+        std::printf("shard %d of %d: %zu fixture(s)\n", args.shard_index, args.shard_total, dirs.size());
+    }
     reset_report(options.report_dir);
 
     bool on_terminal = isatty(STDOUT_FILENO);
-    std::vector<FixtureResult> results;
-    for (std::size_t i = 0; i < dirs.size() && !g_interrupted; ++i) {
-        if (on_terminal) {
-            std::printf("[%zu/%zu] running fixture_%s ...\r", i + 1, dirs.size(), dirs[i].filename().string().c_str());
-            std::fflush(stdout);
-        }
-        results.push_back(replay_fixture(dirs[i], options));
-        if (on_terminal) std::printf("\33[2K");
-        print_result(results.back(), i + 1, dirs.size());
+    if (on_terminal && dirs.size() > 1) {
+        std::printf("replaying %zu fixtures ...\r", dirs.size());
+        std::fflush(stdout);
     }
-    std::string suite_name = options.suite_name.empty() && !results.empty() ? results.front().suite : options.suite_name;
-    fs::path junit = options.report_dir / "junit.xml";
-    write_file_atomically(junit, junit_xml(suite_name, results));
+    std::vector<FixtureResult> results =
+        replay_batch(dirs, options, args.jobs, [&](const FixtureResult& result, std::size_t done) {
+            if (on_terminal) std::printf("\33[2K");
+            print_result(result, done, dirs.size());
+        });
 
-    std::size_t failed = 0, invalid = 0;
-    for (const auto& result : results) {
-        failed += result.verdict == Verdict::failed || result.verdict == Verdict::blocked;
-        invalid += result.verdict == Verdict::inconclusive;
+    ReportEnvironment environment = environment_of(results, options.suite_name, options.report_dir);
+    if (args.shard_total > 0) {
+        environment.shard_index = args.shard_index;
+        environment.shard_total = args.shard_total;
     }
-    std::printf("%zu passed, %zu failed, %zu inconclusive; report: %s\n", results.size() - failed - invalid, failed,
-                invalid, fs::absolute(junit).string().c_str());
+    fs::path junit = write_suite_reports(options.report_dir, results, environment);
+
+    std::size_t failed = 0, invalid = 0, other = 0;
+    for (const auto& result : results) {
+        failed += result.verdict == Verdict::failed;
+        invalid += result.verdict == Verdict::inconclusive;
+        other += result.verdict != Verdict::passed && result.verdict != Verdict::failed && result.verdict != Verdict::inconclusive;
+    }
+    std::printf("%zu passed, %zu failed, %zu inconclusive, %zu blocked/degraded/skipped; report: %s (and report.html, "
+                "summary.json)\n",
+                results.size() - failed - invalid - other, failed, invalid, other, fs::absolute(junit).string().c_str());
     if (g_interrupted) {
         std::fprintf(stderr, "agent-replay: interrupted; %zu of %zu fixtures replayed\n", results.size(), dirs.size());
         return kExitFailed;
+    }
+    if (!args.diff_from.empty()) {
+        auto triage = write_triage(args.diff_from, results, environment, options.report_dir);
+        if (!triage) return kExitUsage;
+        return (*triage)["status"] == "regression" ? kExitFailed : kExitPassed;
     }
     if (failed > 0) return kExitFailed;
     if (invalid > 0) return kExitUsage;
@@ -179,6 +235,20 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--suite-name", run_args.suite_name, "Suite name in the reports (default: the suite directory name)");
     run->add_option("--set-env", run_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");
+    run->add_option("--jobs,-j", run_args.jobs, "Fixtures replayed at once (default: one per core); reports keep suite order")
+        ->check(CLI::Range(0, 1024));
+    auto* shard_index = run->add_option("--shard-index", run_args.shard_index,
+                                        "This machine's shard, 0-based: every --shard-total-th fixture from here");
+    auto* shard_total = run->add_option("--shard-total", run_args.shard_total, "Number of shards the suite is split into")
+                            ->check(CLI::Range(1, 100000));
+    shard_index->needs(shard_total);
+    shard_total->needs(shard_index);
+    run->add_option("--rerun-from", run_args.rerun_from,
+                    "A summary.json: replay only the fixtures that failed there")
+        ->check(CLI::ExistingFile);
+    run->add_option("--diff-from", run_args.diff_from,
+                    "A baseline summary.json: write triage_diff.json; exit 1 only on a regression")
+        ->check(CLI::ExistingFile);
     run->callback([&] {
         if (run_args.fixture.empty() && run_args.fixtures.empty()) {
             throw CLI::RequiredError("one of --fixture or --fixtures");
@@ -221,6 +291,13 @@ int main(int argc, char** argv) {
     CLI::App* merge = report->add_subcommand("merge", "Build junit.xml from the verdict.json files in a report directory");
     merge->add_option("--report-dir", merge_dir, "The report directory")->capture_default_str();
     merge->add_option("--suite-name", merge_suite, "Suite name in junit.xml")->capture_default_str();
+    std::vector<std::string> merge_from;
+    std::string merge_diff_from;
+    merge->add_option("--from", merge_from,
+                      "Another report directory (e.g. one per shard) whose fixtures are copied in first (repeatable)")
+        ->check(CLI::ExistingDirectory);
+    merge->add_option("--diff-from", merge_diff_from, "A baseline summary.json: also write triage_diff.json")
+        ->check(CLI::ExistingFile);
 
     ServeArguments serve_args;
     CLI::App* serve = app.add_subcommand(
@@ -306,12 +383,28 @@ int main(int argc, char** argv) {
             return kExitPassed;
         }
         if (*merge) {
+            std::set<std::string> copied;
+            for (const auto& from : merge_from) {
+                for (const auto& id : import_fixture_reports(from, merge_dir)) {
+                    if (!copied.insert(id).second) {
+                        std::fprintf(stderr, "agent-replay report merge: fixture %s is in more than one --from directory\n",
+                                     id.c_str());
+                        return kExitUsage;
+                    }
+                }
+            }
             if (!fs::is_directory(fs::path(merge_dir) / "fixtures")) {
                 std::fprintf(stderr, "agent-replay report merge: no verdicts under %s/fixtures\n", merge_dir.c_str());
                 return kExitUsage;
             }
             fs::path file = merge_report(merge_dir, merge_suite);
-            std::printf("report: %s\n", fs::absolute(file).string().c_str());
+            std::printf("report: %s (and report.html, summary.json)\n", fs::absolute(file).string().c_str());
+            if (!merge_diff_from.empty()) {
+                std::vector<FixtureResult> results = read_fixture_results(merge_dir);
+                auto triage = write_triage(merge_diff_from, results, environment_of(results, merge_suite, merge_dir), merge_dir);
+                if (!triage) return kExitUsage;
+                return (*triage)["status"] == "regression" ? kExitFailed : kExitPassed;
+            }
             return kExitPassed;
         }
     } catch (const std::exception& error) {

@@ -45,12 +45,13 @@ TEST(JunitReport, ValidatesAgainstTheSchemaWithHostileText) {
         result("invalid_one", Verdict::inconclusive, {Reason{"fixture_invalid", "fixture", "x.json:1:2: bad", "", nullptr}}),
         result("skipped_one", Verdict::skipped, {Reason{"quarantined", "notes", "until 2026-12-01", "", nullptr}}),
         result("degraded_one", Verdict::degraded),
+        result("blocked_one", Verdict::blocked),
     };
     fs::path file = dir.path() / "junit.xml";
     write_file(file, junit_xml("suite & co", results));
     expect_valid_junit(file);
     std::string xml = read_file(file);
-    EXPECT_NE(xml.find("tests=\"5\" failures=\"1\" errors=\"1\" skipped=\"1\""), std::string::npos) << xml;
+    EXPECT_NE(xml.find("tests=\"6\" failures=\"1\" errors=\"1\" skipped=\"1\""), std::string::npos) << xml;
     EXPECT_NE(xml.find("time=\"0.000\""), std::string::npos);
     EXPECT_EQ(xml.find('\x01'), std::string::npos);
     EXPECT_NE(xml.find("<failure message=\"timeout\" type=\"failed\">agent-replay run --fixture fixtures/s/failed_one"),

@@ -1,16 +1,14 @@
 // agent-replay: a thin command line over the agent_replay library.
 #include <agent_replay/batch.hpp>
-#include <agent_replay/cassette_proxy.hpp>
 #include <agent_replay/cassette_lint.hpp>
+#include <agent_replay/cassette_proxy.hpp>
 #include <agent_replay/har.hpp>
-#include <agent_replay/report.hpp>
 #include <agent_replay/reason_codes.hpp>
-#include <agent_replay/suite.hpp>
-#include <agent_replay/serve_session.hpp>
-#include <agent_replay/suite_reports.hpp>
 #include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
+#include <agent_replay/serve_session.hpp>
 #include <agent_replay/suite.hpp>
+#include <agent_replay/suite_reports.hpp>
 
 #include <CLI/CLI.hpp>
 

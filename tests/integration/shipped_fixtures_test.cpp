@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "../support/test_support.hpp"
 
 namespace agent_replay {
@@ -19,6 +23,7 @@ struct ShippedCase {
     std::string bug;              // RESEARCH_AGENT_BUG of examples/research_agent/agent.py
     std::set<std::string> codes;  // exactly the reason codes the bug must produce
     std::string failure_class;    // notes.json
+    Verdict fixed = Verdict::passed;  // the fixed agent's verdict (blocked where it must escalate)
 };
 
 const std::vector<ShippedCase> kCases = {
@@ -31,6 +36,24 @@ const std::vector<ShippedCase> kCases = {
     // Fault fixtures: the agent without retries gives up (exit 3) and writes nothing.
     {"retry_on_503", "no_retry", {"nonzero_exit", "missing_artifact_ref"}, "nonzero_exit"},
     {"retry_truncated_model", "no_retry", {"nonzero_exit", "missing_artifact_ref"}, "nonzero_exit"},
+    // Text checks on the artifact, evidence, bounded diffs.
+    {"artifact_content_mismatch", "no_citations", {"artifact_content_mismatch"}, "artifact_content_mismatch"},
+    {"missing_evidence_path", "fake_evidence", {"missing_evidence_path"}, "missing_evidence_path"},
+    {"diff_out_of_bounds", "rewrite_notes", {"diff_out_of_bounds"}, "diff_out_of_bounds"},
+    // Tool rules: every request stays recorded, so only the tool rule fires.
+    {"forbidden_tool", "use_web", {"forbidden_tool"}, "forbidden_tool"},
+    {"missing_tool_call", "skip_search", {"missing_tool_call"}, "missing_tool_call"},
+    {"trajectory_mismatch", "model_first", {"trajectory_mismatch"}, "trajectory_mismatch"},
+    {"tool_budget_exceeded", "paginate", {"tool_budget_exceeded"}, "tool_budget_exceeded"},
+    {"loop_detected", "loop", {"loop_detected"}, "loop_detected"},
+    {"budget_exceeded", "verbose_model", {"budget_exceeded"}, "budget_exceeded"},
+    // Side effects: a publish retried without its Idempotency-Key after a broken answer; a post to an unrecorded path.
+    {"duplicate_side_effect", "no_idempotency_key", {"duplicate_side_effect"}, "duplicate_side_effect"},
+    {"side_effect_unconfirmed", "publish_draft", {"side_effect_unconfirmed", "unrecorded_request"},
+     "side_effect_unconfirmed"},
+    {"crashed", "crash_on_exit", {"crashed"}, "crashed"},
+    // The search finds nothing: the fixed agent escalates (blocked); the broken one invents an answer.
+    {"unexpected_status", "invent_answer", {"unexpected_status"}, "unexpected_status", Verdict::blocked},
 };
 
 void PrintTo(const ShippedCase& c, std::ostream* out) { *out << c.fixture << " with bug " << c.bug; }
@@ -54,7 +77,8 @@ protected:
 
 TEST_P(ShippedFixture, PassesAgainstTheFixedAgent) {
     FixtureResult result = replay("");
-    EXPECT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    EXPECT_EQ(result.verdict, GetParam().fixed) << Json(result.reasons).dump(2);
+    EXPECT_TRUE(result.reasons.empty()) << Json(result.reasons).dump(2);
 }
 
 TEST_P(ShippedFixture, FailsAgainstTheBrokenAgentWithExactlyItsReasonCode) {
@@ -68,6 +92,10 @@ TEST_P(ShippedFixture, NotesNameTheClassItProtects) {
     EXPECT_EQ(fixture.notes.failure_class, GetParam().failure_class);
     ASSERT_TRUE(fixture.notes.proof_broken.has_value());
     EXPECT_EQ(fixture.notes.proof_broken->ref, "RESEARCH_AGENT_BUG=" + GetParam().bug);
+    const auto& recorded = fixture.notes.proof_broken->reasons;
+    EXPECT_EQ(std::set<std::string>(recorded.begin(), recorded.end()), GetParam().codes);
+    ASSERT_TRUE(fixture.notes.proof_fixed.has_value());
+    EXPECT_EQ(fixture.notes.proof_fixed->verdict, to_string(GetParam().fixed));
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, ShippedFixture, ::testing::ValuesIn(kCases),
@@ -81,6 +109,26 @@ TEST(ShippedSuite, EveryShippedFixtureIsCoveredAbove) {
     }
 }
 
+// SPEC §2: every reason code a contract check can emit is protected by some shipped fixture.
+TEST(ShippedSuite, EveryContractReasonCodeIsProducedBySomeFixture) {
+    const std::set<std::string> spec_codes = {
+        "unexpected_status",                                                       // status
+        "nonzero_exit", "crashed",                                                 // exit
+        "missing_artifact_ref", "empty_output", "schema_mismatch", "artifact_content_mismatch",  // artifacts
+        "missing_evidence_path",                                                   // evidence
+        "forbidden_mutation",                                                      // mutations
+        "diff_out_of_bounds",                                                      // diffs
+        "forbidden_tool", "missing_tool_call", "tool_budget_exceeded", "loop_detected", "trajectory_mismatch",  // tools
+        "side_effect_unconfirmed", "duplicate_side_effect",                        // side_effects
+        "timeout", "budget_exceeded",                                              // budget
+        "unrecorded_request",                                                      // network
+    };
+    ASSERT_EQ(spec_codes.size(), 20u);
+    std::set<std::string> produced;
+    for (const auto& c : kCases) produced.insert(c.codes.begin(), c.codes.end());
+    EXPECT_EQ(produced, spec_codes);
+}
+
 TEST(ShippedSuite, FaultFixturesSeeTheInjectedFaultsInTheTrace) {
     TempDir dir;
     ReplayOptions options;
@@ -90,6 +138,24 @@ TEST(ShippedSuite, FaultFixturesSeeTheInjectedFaultsInTheTrace) {
     std::vector<std::string> faults;
     for (const auto& event : result.trace) faults.push_back(event.fault);
     EXPECT_EQ(faults, (std::vector<std::string>{"status", "status", "", ""}));
+}
+
+TEST(ShippedSuite, RetriedPublishReusesItsIdempotencyKey) {
+    TempDir dir;
+    ReplayOptions options;
+    options.report_dir = dir.path() / "report";
+    FixtureResult result = replay_fixture(shipped_suite() / "duplicate_side_effect", options);
+    ASSERT_EQ(result.verdict, Verdict::passed) << Json(result.reasons).dump(2);
+    std::vector<std::string> faults;
+    std::set<std::string> keys;
+    for (const auto& event : result.trace) {
+        if (event.tool != "publish") continue;
+        faults.push_back(event.fault);
+        keys.insert(event.idempotency_key);
+    }
+    EXPECT_EQ(faults, (std::vector<std::string>{"malformed", ""}));
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_FALSE(keys.begin()->empty());
 }
 
 TEST(ShippedSuite, HangingAgentLeavesNoProcessBehind) {

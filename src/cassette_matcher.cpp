@@ -27,15 +27,17 @@ Json query_as_json(const std::vector<std::pair<std::string, std::string>>& query
 
 }  // namespace
 
-CassetteMatcher::CassetteMatcher(const Cassette& cassette, std::vector<Route> routes)
+CassetteMatcher::CassetteMatcher(const Cassette& cassette, std::vector<Route> routes, std::optional<std::uint64_t> run_seed)
     : cassette_(cassette), uses_(cassette.interactions.size(), 0), interaction_faults_(cassette.interactions.size()) {
+    // Scrambled so that run seeds 1 and 2 give unrelated sequences, not shifted ones.
+    std::uint64_t mix = run_seed ? (*run_seed + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull : 0;
     for (auto& route : routes) {
         if (!route.fault) continue;
-        route_faults_.push_back({0, route.fault->seed});
+        route_faults_.push_back({0, route.fault->seed ^ mix});
         fault_routes_.push_back(std::move(route));
     }
     for (std::size_t i = 0; i < cassette.interactions.size(); ++i) {
-        if (cassette.interactions[i].fault) interaction_faults_[i].rng = cassette.interactions[i].fault->seed;
+        if (cassette.interactions[i].fault) interaction_faults_[i].rng = cassette.interactions[i].fault->seed ^ mix;
         const RecordedRequest& request = cassette.interactions[i].request;
         index_[key_of(request.method, request.path, request.query, request.body)].push_back(i);
     }

@@ -200,8 +200,9 @@ std::optional<ProxyMode> proxy_mode_from_string(std::string_view text) {
     return std::nullopt;
 }
 
-CassetteProxy::CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode)
-    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette, routes_) {
+CassetteProxy::CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode,
+                             std::optional<std::uint64_t> run_seed)
+    : cassette_(cassette), routes_(std::move(routes)), mode_(mode), matcher_(cassette, routes_, run_seed) {
     for (const auto& interaction : cassette_.interactions) tokens_.push_back(usage_tokens(interaction.response));
 }
 

@@ -21,6 +21,7 @@ void to_json(nlohmann::json& out, const FixtureResult& result) {
            {"workspace", result.workspace},
            {"report_dir", result.report_dir},
            {"trace", result.trace}};
+    if (result.seed) out["seed"] = *result.seed;
     if (result.quarantine) {
         out["quarantine"] = {{"reason", result.quarantine->reason},
                              {"owner", result.quarantine->owner},
@@ -50,6 +51,7 @@ void from_json(const nlohmann::json& in, FixtureResult& result) {
     result.workspace = in.value("workspace", "");
     result.report_dir = in.value("report_dir", "");
     result.trace = in.value("trace", std::vector<TraceEvent>{});
+    if (in.contains("seed") && in["seed"].is_number_unsigned()) result.seed = in["seed"].get<std::uint64_t>();
     if (in.contains("quarantine") && in["quarantine"].is_object()) {
         const auto& quarantine = in["quarantine"];
         result.quarantine = QuarantineStatus{quarantine.value("reason", ""), quarantine.value("owner", ""),

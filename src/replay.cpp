@@ -88,7 +88,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     materialise_workspace(workspace, fixture.input.state);
     WorkspaceSnapshot before = snapshot_workspace(workspace);
 
-    CassetteProxy proxy(fixture.cassette, fixture.input.routes, options.mode);
+    CassetteProxy proxy(fixture.cassette, fixture.input.routes, options.mode, options.seed);
     proxy.set_redact_json_paths(fixture.input.redact_json_paths);
     std::atomic<bool> abort{false};
     proxy.on_strict_violation([&abort] { abort = true; });
@@ -179,6 +179,8 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
         result.replay_command += " --set-env " + (is_secret_query_name(name) ? name + "=\"$" + name + "\""
                                                                                : shell_quote(name + "=" + value));
     }
+    if (options.seed) result.replay_command += " --seed " + std::to_string(*options.seed);
+    result.seed = options.seed;
     result.started_at = utc_now_iso();
 
     // An id that is not a valid directory name of ours still gets a report folder.

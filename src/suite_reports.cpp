@@ -91,6 +91,7 @@ ReportEnvironment environment_of(const std::vector<FixtureResult>& results, cons
     if (results.empty()) return environment;
     const FixtureResult& first = results.front();
     environment.mode = first.mode;
+    environment.seed = first.seed;
     if (environment.suite.empty()) environment.suite = first.suite;
     fs::path suite_dir = fs::path(first.fixture_dir).parent_path();
     fs::path repo_root = find_repo_root(suite_dir);
@@ -121,13 +122,15 @@ Json summary_json(const std::vector<FixtureResult>& results, const ReportEnviron
     for (const auto& [verdict, count] : totals) counts[verdict] = count;
     std::string suite_dir = shell_quote(environment.suite_dir.empty() ? "." : environment.suite_dir);
     std::string mode = environment.mode.empty() ? "cassette" : environment.mode;
+    std::string flags = " --mode " + mode + (environment.seed ? " --seed " + std::to_string(*environment.seed) : "");
     std::string one_command =
-        failed.empty() ? "agent-replay run --fixtures " + suite_dir + " --mode " + mode
-                       : "agent-replay run --fixtures " + suite_dir + " --mode " + mode + " --rerun-from " +
+        failed.empty() ? "agent-replay run --fixtures " + suite_dir + flags
+                       : "agent-replay run --fixtures " + suite_dir + flags + " --rerun-from " +
                              shell_quote((fs::path(environment.report_dir) / "summary.json").generic_string());
     return {{"schema_version", 1},
             {"suite", environment.suite},
             {"mode", mode},
+            {"seed", environment.seed ? Json(*environment.seed) : Json(nullptr)},
             {"totals", counts},
             {"failed_fixture_ids", failed},
             {"one_command_replay", one_command},
@@ -158,8 +161,8 @@ Json replay_bundle_json(const std::vector<FixtureResult>& results, const ReportE
               {"suite_dir", environment.suite_dir},
               {"mode", environment.mode},
               {"git_sha", environment.git_sha.empty() ? Json(nullptr) : Json(environment.git_sha)},
-              // Faults are seeded per interaction in the cassettes; no run-wide seed exists.
-              {"seed", "per-interaction (tool_cassettes.json fault.seed)"},
+              // Without --seed, faults use the seeds written in each cassette.
+              {"seed", environment.seed ? Json(*environment.seed) : Json(nullptr)},
               {"shard", shard}}},
             {"failures", failures}};
 }

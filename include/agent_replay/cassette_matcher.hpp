@@ -31,7 +31,9 @@ struct MatchResult {
 class CassetteMatcher {
 public:
     // `routes` with a fault inject it into the requests under their prefix.
-    explicit CassetteMatcher(const Cassette& cassette, std::vector<Route> routes = {});
+    // `run_seed`, when given, is mixed into every fault seed (a run-wide --seed).
+    explicit CassetteMatcher(const Cassette& cassette, std::vector<Route> routes = {},
+                             std::optional<std::uint64_t> run_seed = std::nullopt);
 
     // Matches and consumes one use of an interaction (honouring `repeat` and,
     // with order "strict", the cassette order).

@@ -39,7 +39,8 @@ inline constexpr int kUnrecordedStatus = 599;
 
 class CassetteProxy {
 public:
-    CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode);
+    CassetteProxy(const Cassette& cassette, std::vector<Route> routes, ProxyMode mode,
+                  std::optional<std::uint64_t> run_seed = std::nullopt);
     ~CassetteProxy();
     CassetteProxy(const CassetteProxy&) = delete;
     CassetteProxy& operator=(const CassetteProxy&) = delete;

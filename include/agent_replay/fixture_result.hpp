@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <optional>
 
 #include <string>
@@ -41,6 +42,7 @@ struct FixtureResult {
     std::string report_dir;              // this fixture's folder with stdout/stderr/trace
     std::vector<TraceEvent> trace;
     std::optional<QuarantineStatus> quarantine;
+    std::optional<std::uint64_t> seed;  // the run-wide fault seed, when one was given
 };
 
 void to_json(nlohmann::json& out, const FixtureResult& result);

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace agent_replay {
@@ -21,6 +23,9 @@ struct ReplayOptions {
     // When set (e.g. by a SIGINT handler) the running agent is stopped and the
     // fixture ends `inconclusive`/`harness_error`.
     const std::atomic<bool>* interrupt = nullptr;
+    // Mixed into every fault seed of the cassettes: another value, another
+    // (still reproducible) fault sequence; unset, the cassettes' own seeds.
+    std::optional<std::uint64_t> seed;
 };
 
 // Never throws for a bad fixture or a failing agent: those are verdicts

@@ -18,6 +18,7 @@ struct ReportEnvironment {
     std::string suite_dir;  // the suite directory, repository-relative when inside it
     std::string mode;       // cassette | strict | live
     std::string git_sha;    // "" outside a git checkout
+    std::optional<std::uint64_t> seed;  // run-wide fault seed (--seed), if any
     std::optional<int> shard_index;
     std::optional<int> shard_total;
     std::string report_dir;  // where the reports are written

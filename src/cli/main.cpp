@@ -46,6 +46,7 @@ struct RunArguments {
     int shard_total = 0;
     std::string rerun_from;
     std::string diff_from;
+    std::optional<std::uint64_t> seed;
 };
 
 // Writes triage_diff.json against `baseline` and prints its verdict; nullopt
@@ -90,6 +91,7 @@ int run_command(const RunArguments& args) {
     options.mode = *mode;
     options.report_dir = args.report_dir;
     options.interrupt = &g_interrupted;
+    options.seed = args.seed;
     for (const auto& assignment : args.set_env) {
         auto equals = assignment.find('=');
         if (equals == std::string::npos || equals == 0) {
@@ -233,6 +235,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--suite-name", run_args.suite_name, "Suite name in the reports (default: the suite directory name)");
     run->add_option("--set-env", run_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");
+    run->add_option("--seed", run_args.seed,
+                    "Mixed into every fault seed: another reproducible fault sequence (default: the cassettes' seeds)");
     run->add_option("--jobs,-j", run_args.jobs, "Fixtures replayed at once (default: one per core); reports keep suite order")
         ->check(CLI::Range(0, 1024));
     auto* shard_index = run->add_option("--shard-index", run_args.shard_index,

@@ -158,6 +158,15 @@ TEST_F(TriageReports, TwoShardsRunEveryFixtureOnceAndMergeIntoTheUnshardedReport
         << "a fixture in two shards is an error";
 }
 
+TEST_F(TriageReports, RunSeedIsRecordedAndInTheReplayCommand) {
+    run("seeded", "--seed 7");
+    EXPECT_EQ(json("seeded/replay_bundle.json")["environment"]["seed"], 7);
+    EXPECT_EQ(json("seeded/summary.json")["seed"], 7);
+    Json failure = json("seeded/replay_bundle.json")["failures"][0];
+    EXPECT_NE(failure["replay_command"].get<std::string>().find("--seed 7"), std::string::npos) << failure.dump();
+    EXPECT_NE(json("seeded/summary.json")["one_command_replay"].get<std::string>().find("--seed 7"), std::string::npos);
+}
+
 TEST_F(TriageReports, ParallelJobsKeepTheSuiteOrder) {
     run("serial", "--jobs 1");
     run("parallel", "--jobs 4");

@@ -183,14 +183,14 @@ TEST(Cassette, TwoBodyFormsAreAnError) {
 namespace agent_replay {
 namespace {
 
-std::string fault_sequence(std::uint64_t seed, int requests) {
+std::string fault_sequence(std::uint64_t seed, int requests, std::optional<std::uint64_t> run_seed = std::nullopt) {
     Cassette cassette = parse_cassette(JsonDocument::parse(
         R"({"schema_version": 1, "interactions": [{"id": "flaky", "request": {"method": "GET", "path": "/f"},
             "response": {"text": "ok"}, "repeat": "any",
             "fault": {"kind": "status", "status": 503, "probability": 0.3, "seed": )" +
             std::to_string(seed) + "}}]}",
         "c.json"));
-    CassetteMatcher matcher(cassette);
+    CassetteMatcher matcher(cassette, {}, run_seed);
     std::string sequence;
     for (int i = 0; i < requests; ++i) {
         sequence += matcher.match(IncomingRequest{"GET", "/f", {}, {}, ""}).fault ? 'F' : '.';
@@ -205,6 +205,14 @@ TEST(CassetteFaults, SameSeedSameSequenceAcrossRuns) {
     auto fired = std::count(first.begin(), first.end(), 'F');
     EXPECT_GT(fired, 30);   // about 60 of 200 at p = 0.3
     EXPECT_LT(fired, 100);
+}
+
+TEST(CassetteFaults, RunSeedGivesAnotherReproducibleSequence) {
+    std::string own = fault_sequence(42, 200);
+    std::string seven = fault_sequence(42, 200, 7);
+    EXPECT_NE(seven, own);
+    EXPECT_EQ(fault_sequence(42, 200, 7), seven);
+    EXPECT_NE(fault_sequence(42, 200, 8), seven);
 }
 
 TEST(CassetteFaults, TimesFiresFirstNAndDoesNotConsumeTheRecording) {

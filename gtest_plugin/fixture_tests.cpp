@@ -20,7 +20,14 @@ namespace {
 // (it lives in its own process group, so the terminal's Ctrl-C never reaches it).
 std::atomic<bool> g_interrupted{false};
 
-void on_interrupt(int) { g_interrupted = true; }
+// The first Ctrl-C stops the agents and writes the reports; a second one (or
+// SIGTERM while that is stuck) ends the process at once.
+void on_interrupt(int signal_number) {
+    if (g_interrupted.exchange(true)) {
+        std::signal(signal_number, SIG_DFL);
+        std::raise(signal_number);
+    }
+}
 
 class FixtureReplayTest : public testing::Test {
 public:
@@ -118,6 +125,7 @@ int fixture_test_main(int argc, char** argv) {
     app.add_option("--mode", mode, "Proxy mode")->check(CLI::IsMember({"cassette", "strict"}))->capture_default_str();
     app.add_option("--report-dir", report_dir, "Where verdicts and junit.xml go")->capture_default_str();
     app.add_option("--set-env", set_env, "KEY=VALUE added to every agent's environment (repeatable)");
+    app.add_option("--seed", options.replay.seed, "Mixed into every fault seed (as agent-replay run --seed)");
     app.add_flag("--no-merge", no_merge, "Do not reset the report before or write junit.xml after (CTest runs each fixture alone)");
     app.add_flag("--merge-only", merge_only, "Only build junit.xml from the verdicts in --report-dir");
     app.add_flag("--reset-only", reset_only, "Only remove earlier verdicts from --report-dir");

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -86,6 +87,9 @@ ExecImage prepare_exec(const ProcessSpec& spec) {
     dup2(err.write_end, STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+    // Other threads (parallel replays) open sockets and files without
+    // O_CLOEXEC; none of them is the agent's business.
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     // Default signal dispositions for the agent, whatever the runner ignores.
     signal(SIGPIPE, SIG_DFL);
     sigset_t none;

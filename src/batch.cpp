@@ -22,7 +22,9 @@ std::vector<fs::path> only_fixtures(const std::vector<fs::path>& dirs, const std
     std::set<std::string> wanted(ids.begin(), ids.end());
     std::vector<fs::path> out;
     for (const auto& dir : dirs) {
-        if (wanted.count(dir.filename().string())) out.push_back(dir);
+        fs::path name = dir.lexically_normal();  // "suite/x/" names x too
+        if (name.filename().empty()) name = name.parent_path();
+        if (wanted.count(name.filename().string())) out.push_back(dir);
     }
     return out;
 }

@@ -279,7 +279,7 @@ namespace {
 // A body as the most readable form that round-trips: JSON, else text, else base64.
 void write_body(Json& out, const std::string& body) {
     if (body.empty()) return;
-    Json parsed = Json::parse(body, nullptr, false);
+    Json parsed = parse_untrusted_json(body);
     if (!parsed.is_discarded()) {
         out["json"] = parsed;
         return;

@@ -32,9 +32,8 @@ CassetteMatcher::CassetteMatcher(const Cassette& cassette, std::vector<Route> ro
     // Scrambled so that run seeds 1 and 2 give unrelated sequences, not shifted ones.
     std::uint64_t mix = run_seed ? (*run_seed + 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull : 0;
     for (auto& route : routes) {
-        if (!route.fault) continue;
-        route_faults_.push_back({0, route.fault->seed ^ mix});
-        fault_routes_.push_back(std::move(route));
+        route_faults_.push_back({0, (route.fault ? route.fault->seed : 0) ^ mix});
+        routes_.push_back(std::move(route));
     }
     for (std::size_t i = 0; i < cassette.interactions.size(); ++i) {
         if (cassette.interactions[i].fault) interaction_faults_[i].rng = cassette.interactions[i].fault->seed ^ mix;
@@ -47,7 +46,7 @@ CassetteMatcher::CassetteMatcher(const Cassette& cassette, std::vector<Route> ro
 // ignored pointers removed; anything else compares byte for byte.
 std::string CassetteMatcher::canonical_body(const std::optional<std::string>& body) const {
     if (!body || body->empty()) return "";
-    Json parsed = Json::parse(*body, nullptr, false);
+    Json parsed = parse_untrusted_json(*body);
     if (parsed.is_discarded()) return "raw:" + *body;
     redact_json_paths(parsed, cassette_.match.redact_json_paths);
     for (const auto& ignored : cassette_.match.ignore_json_paths) {
@@ -108,9 +107,9 @@ MatchResult CassetteMatcher::match(const IncomingRequest& request) {
             if (interaction.fault) {
                 fault = &*interaction.fault;
                 state = &interaction_faults_[i];
-            } else if (const Route* route = find_route(fault_routes_, request.path)) {
+            } else if (const Route* route = find_route(routes_, request.path); route && route->fault) {
                 fault = &*route->fault;
-                state = &route_faults_[static_cast<std::size_t>(route - fault_routes_.data())];
+                state = &route_faults_[static_cast<std::size_t>(route - routes_.data())];
             }
             if (fault && fault_fires(*fault, *state)) {
                 if (fault->kind == FaultKind::delay) ++uses_[i];
@@ -183,8 +182,8 @@ Json CassetteMatcher::explain_miss(const IncomingRequest& request) const {
         std::string recorded_body = canonical_body(recorded.body);
         if (rules.body && recorded_body != received_body) {
             Json difference = {{"field", "body"}};
-            Json before = Json::parse(recorded.body.value_or(""), nullptr, false);
-            Json after = Json::parse(request.body, nullptr, false);
+            Json before = parse_untrusted_json(recorded.body.value_or(""));
+            Json after = parse_untrusted_json(request.body);
             if (!before.is_discarded() && !after.is_discarded()) {
                 difference["patch"] = Json::diff(before, after);  // RFC 6902: recorded -> received
             } else {

@@ -22,7 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kWorkerThreads = 96;
 constexpr std::size_t kMaxRequestBodyBytes = 32u << 20;
 
 // Set by the handler, read by the logger that cpp-httplib runs right after it
@@ -271,13 +270,19 @@ std::optional<std::string> CassetteProxy::record(const httplib::Request& req, ht
             recorded_[slot] = std::move(fresh);
         }
     };
-    UpstreamForward forward = forward_to_upstream(*route, req, res, redact_json_paths_, store);
+    UpstreamForward forward = forward_to_upstream(*route, req, res, redact_json_paths_, store, &stopping_);
     if (!forward.reached) {
         res.status = 502;
         res.set_content(Json{{"error", "upstream_unreachable"}, {"message", forward.error}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
         return std::nullopt;
     }
     return id;
+}
+
+std::size_t CassetteProxy::captured_exchanges() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return refreshed_.size() +
+           static_cast<std::size_t>(std::count_if(recorded_.begin(), recorded_.end(), [](const auto& slot) { return slot.has_value(); }));
 }
 
 Cassette CassetteProxy::recorded_cassette() const {
@@ -309,7 +314,7 @@ void CassetteProxy::start(int port) {
     server_->set_keep_alive_max_count(10000);
     // One worker per open keep-alive connection: agents (and load tests) hold
     // dozens at once, and a connection without a worker waits for a free one.
-    server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    server_->new_task_queue = [workers = worker_threads_] { return new httplib::ThreadPool(workers); };
     server_->set_payload_max_length(kMaxRequestBodyBytes);  // larger bodies get 413
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
         handled_by_us = true;
@@ -372,6 +377,16 @@ void CassetteProxy::start(int port) {
                 event.tokens = tokens_[static_cast<std::size_t>(result.interaction - cassette_.interactions.data())];
             }
         }
+        if (!result.interaction && result.miss.is_object() && result.miss["closest"].is_string()) {
+            // The same request again after its recording was spent: the trace says
+            // whether that recording is a side effect (which then ran twice).
+            const Json& differences = result.miss["differences"];
+            if (differences.size() == 1 && differences[0].value("field", "") == "repeat") {
+                for (const auto& interaction : cassette_.interactions) {
+                    if (interaction.id == result.miss["closest"]) event.side_effect = interaction.side_effect;
+                }
+            }
+        }
         event.call_key = sha256_hex(matcher_.canonical_call(request));
         event.idempotency_key = req.get_header_value("Idempotency-Key");
         if (recorded_id) event.interaction_id = recorded_id;
@@ -409,7 +424,8 @@ void CassetteProxy::start(int port) {
     // line that announced no body means the headers were too large: say 431.
     // (The path is the last thing set when the request line parses.)
     server_->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        if (handled_by_us || res.status != 400 || req.path.empty() || req.has_header("Content-Length") ||
+        bool odd_target = std::count(req.target.begin(), req.target.end(), '?') > 1;  // refused for that, not headers
+        if (handled_by_us || res.status != 400 || req.path.empty() || odd_target || req.has_header("Content-Length") ||
             req.has_header("Transfer-Encoding")) {
             return httplib::Server::HandlerResponse::Unhandled;
         }
@@ -439,13 +455,28 @@ void CassetteProxy::start(int port) {
     }
     widen_listen_backlog(port_);
     started_ = Clock::now();
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    auto listen_error = std::make_shared<std::string>();
+    auto listen_failed = std::make_shared<std::atomic<bool>>(false);
+    thread_ = std::thread([this, listen_error, listen_failed] {
+        // Starting the worker pool can fail (a thread limit): that is this
+        // replay's harness error, not a reason to terminate the process.
+        try {
+            server_->listen_after_bind();
+        } catch (const std::exception& error) {
+            *listen_error = error.what();
+            *listen_failed = true;
+        }
+    });
     // Connections already queue in the kernel, but stop() only works once the
     // accept loop runs: wait for it, so an early stop() cannot be lost.
-    for (int i = 0; i < 5000 && !server_->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    for (int i = 0; i < 5000 && !server_->is_running() && !*listen_failed; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     if (!server_->is_running()) {
         server_->stop();
-        throw std::runtime_error("cassette proxy: the server did not start listening");
+        if (thread_.joinable()) thread_.join();
+        throw std::runtime_error("cassette proxy: the server did not start listening" +
+                                 (*listen_failed ? ": " + *listen_error : std::string()));
     }
 }
 
@@ -465,6 +496,7 @@ void CassetteProxy::append_trace(TraceEvent event) {
 }
 
 void CassetteProxy::stop() {
+    stopping_ = true;  // upstream exchanges still waiting give up
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
 }

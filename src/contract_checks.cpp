@@ -40,6 +40,17 @@ bool is_plain_relative(const std::string& path) {
     return true;
 }
 
+// A regular file in the workspace, reached without leaving it: an agent must not
+// make the judge read a FIFO (it would block) or a file outside (/etc/passwd).
+bool is_regular_file_inside(const fs::path& workspace, const std::string& relpath) {
+    std::error_code ec;
+    fs::path file = workspace / relpath;
+    if (!fs::is_symlink(file, ec)) return fs::is_regular_file(fs::symlink_status(file, ec));
+    fs::path real = fs::weakly_canonical(file, ec);
+    fs::path inside = real.lexically_relative(fs::weakly_canonical(workspace, ec));
+    return !ec && !inside.empty() && *inside.begin() != ".." && fs::is_regular_file(real, ec);
+}
+
 std::vector<std::string> read_lines(const fs::path& file) {
     std::vector<std::string> lines;
     std::ifstream in(file, std::ios::binary);
@@ -96,19 +107,22 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
         out.push_back(make_reason("artifact_content_mismatch", "artifacts", relpath + " is not a regular file", relpath));
         return;
     }
-    if (check.non_empty && fingerprint.size == 0) {
+    // A symlink's own size is its target's name; judge the file it leads to.
+    std::uint64_t size = fs::is_symlink(run.workspace / relpath, ec) ? fs::file_size(run.workspace / relpath, ec)
+                                                                       : fingerprint.size;
+    if (check.non_empty && size == 0) {
         out.push_back(make_reason("empty_output", "artifacts", relpath + " is empty (0 bytes)", relpath));
         return;
     }
-    if (check.min_bytes && fingerprint.size < *check.min_bytes) {
+    if (check.min_bytes && size < *check.min_bytes) {
         out.push_back(make_reason("artifact_content_mismatch", "artifacts",
-                                  relpath + " has " + std::to_string(fingerprint.size) + " bytes, fewer than min_bytes " +
+                                  relpath + " has " + std::to_string(size) + " bytes, fewer than min_bytes " +
                                       std::to_string(*check.min_bytes),
                                   relpath));
     }
-    if (check.max_bytes && fingerprint.size > *check.max_bytes) {
+    if (check.max_bytes && size > *check.max_bytes) {
         out.push_back(make_reason("artifact_content_mismatch", "artifacts",
-                                  relpath + " has " + std::to_string(fingerprint.size) + " bytes, more than max_bytes " +
+                                  relpath + " has " + std::to_string(size) + " bytes, more than max_bytes " +
                                       std::to_string(*check.max_bytes),
                                   relpath));
     }
@@ -143,7 +157,7 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
         out.push_back(make_reason("empty_output", "artifacts", relpath + " holds only whitespace", relpath));
         return;
     }
-    Json parsed = Json::parse(content, nullptr, false);
+    Json parsed = parse_untrusted_json(content);
     bool looks_like_json = !parsed.is_discarded();
     if (check.non_empty && looks_like_json && is_empty_json(parsed) && needs_json) {
         out.push_back(make_reason("empty_output", "artifacts", relpath + " holds an empty JSON value (" + parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")",
@@ -165,17 +179,17 @@ void check_one_artifact(const ArtifactCheck& check, const std::string& relpath, 
         }
     }
     for (const auto& [pointer, expected] : check.json_equals) {
-        Json::json_pointer where(pointer);
-        if (!parsed.contains(where) || parsed.at(where) != expected) {
-            Json actual = parsed.contains(where) ? parsed.at(where) : Json();
+        const Json* found = find_at_pointer(parsed, pointer);
+        if (!found || *found != expected) {
+            Json actual = found ? *found : Json();
             out.push_back(make_reason("artifact_content_mismatch", "artifacts",
                                       relpath + " at " + pointer + ": expected " + expected.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ", found " +
-                                          (parsed.contains(where) ? actual.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "nothing"),
+                                          (found ? actual.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : "nothing"),
                                       relpath, Json{{"pointer", pointer}, {"expected", expected}, {"actual", actual}}));
         }
     }
     for (const auto& pointer : check.json_exists) {
-        if (!parsed.contains(Json::json_pointer(pointer))) {
+        if (!find_at_pointer(parsed, pointer)) {
             out.push_back(make_reason("artifact_content_mismatch", "artifacts", relpath + " has nothing at " + pointer,
                                       relpath, Json{{"pointer", pointer}}));
         }
@@ -231,28 +245,35 @@ std::vector<Reason> check_evidence(const Contract& contract, const RunObservatio
     if (!run.after.count(rule.artifact)) {
         return fail(rule.artifact + " was not written, so it cites no evidence", Json{{"artifact", rule.artifact}});
     }
-    Json document = Json::parse(read_prefix(run.workspace / rule.artifact, kMaxArtifactBytes), nullptr, false);
-    Json::json_pointer pointer(rule.pointer);
-    if (document.is_discarded() || !document.contains(pointer) || !document.at(pointer).is_array()) {
+    if (!is_regular_file_inside(run.workspace, rule.artifact)) {
+        return fail(rule.artifact + " is not a regular file inside the workspace", Json{{"artifact", rule.artifact}});
+    }
+    Json document = parse_untrusted_json(read_prefix(run.workspace / rule.artifact, kMaxArtifactBytes));
+    const Json* list = document.is_discarded() ? nullptr : find_at_pointer(document, rule.pointer);
+    if (!list || !list->is_array()) {
         return fail(rule.artifact + " has no list of evidence at " + rule.pointer,
                     Json{{"artifact", rule.artifact}, {"pointer", rule.pointer}});
     }
     Json missing = Json::array();
-    std::size_t cited = 0;
-    for (const Json& entry : document.at(pointer)) {
+    std::set<std::string> distinct;  // the same file cited twice is one piece of evidence
+    for (const Json& entry : *list) {
         const Json* path = entry.is_string() ? &entry : (entry.is_object() && entry.contains("path") ? &entry["path"] : nullptr);
         if (!path || !path->is_string()) {
             missing.push_back({{"entry", entry}, {"problem", "not a path (a string, or an object with \"path\")"}});
             continue;
         }
-        ++cited;
         std::string relpath = fs::path(path->get<std::string>()).lexically_normal().generic_string();
         if (!is_plain_relative(relpath)) {
             missing.push_back({{"path", *path}, {"problem", "not a path inside the workspace"}});
         } else if (!run.after.count(relpath)) {
             missing.push_back({{"path", *path}, {"problem", "no such file in the workspace"}});
+        } else if (!is_regular_file_inside(run.workspace, relpath)) {
+            missing.push_back({{"path", *path}, {"problem", "not a regular file inside the workspace"}});
+        } else {
+            distinct.insert(relpath);
         }
     }
+    std::size_t cited = distinct.size();
     Json detail = {{"artifact", rule.artifact}, {"pointer", rule.pointer}, {"cited", cited},
                    {"min_count", rule.min_count}, {"missing", missing}};
     if (!missing.empty()) {
@@ -263,7 +284,7 @@ std::vector<Reason> check_evidence(const Contract& contract, const RunObservatio
                     detail);
     }
     if (cited < rule.min_count) {
-        return fail(rule.artifact + " cites " + std::to_string(cited) + " evidence path(s) at " + rule.pointer +
+        return fail(rule.artifact + " cites " + std::to_string(cited) + " distinct evidence path(s) at " + rule.pointer +
                         ", fewer than min_count " + std::to_string(rule.min_count),
                     detail);
     }
@@ -391,7 +412,9 @@ std::vector<Reason> check_tools(const Contract& contract, const RunObservation& 
         std::map<std::pair<std::string, std::string>, std::int64_t> identical;
         std::map<std::pair<std::string, std::string>, const TraceEvent*> example;
         for (const auto& event : run.trace) {
-            if (event.call_key.empty()) continue;
+            // A retry after an injected fault is the recovery the fault asks for, not a loop.
+            bool served = event.fault.empty() || event.fault == "delay";
+            if (event.call_key.empty() || !served) continue;
             auto key = std::make_pair(event.tool, event.call_key);
             ++identical[key];
             example.emplace(key, &event);
@@ -443,8 +466,7 @@ std::vector<Reason> check_side_effects(const Contract& contract, const RunObserv
             }
             continue;
         }
-        bool side_effect = event.side_effect || !event.interaction_id;
-        if (!side_effect || event.fault == "status") continue;
+        if (!event.side_effect || event.fault == "status") continue;
         std::string key = event.idempotency_key.empty() ? "#" + std::to_string(event.seq) : "key:" + event.idempotency_key;
         executions[*id].insert(key);
         ++attempts[*id];
@@ -557,12 +579,16 @@ Verdict decide_verdict(const Contract& contract, const RunObservation& run, std:
 }
 
 std::optional<std::string> read_escalation(const fs::path& events_file) {
-    std::ifstream in(events_file, std::ios::binary);
+    // The agent owns this file: it may be a FIFO (reading would block) or huge.
+    std::error_code ec;
+    if (!fs::is_regular_file(events_file, ec)) return std::nullopt;
+    constexpr std::size_t kMaxEventBytes = 16u << 20;
+    std::istringstream in(read_prefix(events_file, kMaxEventBytes));
     std::string line;
     while (std::getline(in, line)) {
-        Json event = Json::parse(line, nullptr, false);
-        if (!event.is_object()) continue;
-        std::string type = event.value("type", "");
+        Json event = parse_untrusted_json(line);
+        if (!event.is_object() || !event.contains("type") || !event["type"].is_string()) continue;
+        std::string type = event["type"].get<std::string>();
         if (type != "blocked" && type != "escalated") continue;
         const Json& reason = event.contains("reason") ? event["reason"] : Json();
         return reason.is_string() ? reason.get<std::string>() : (reason.is_null() ? "" : dump(reason));

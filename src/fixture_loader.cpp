@@ -346,8 +346,9 @@ Contract load_contract(const fs::path& fixture_dir) {
     }
     if (reader.has_object("exit")) {
         JsonObjectReader exit(doc, "/exit");
-        contract.exit_code = static_cast<int>(exit.optional_integer("code", 0).value_or(0));
-        if (contract.exit_code > 255) throw exit.error("code", "an exit code is between 0 and 255");
+        std::int64_t code = exit.optional_integer("code", 0).value_or(0);
+        if (code > 255) throw exit.error("code", "an exit code is between 0 and 255");
+        contract.exit_code = static_cast<int>(code);
         contract.exit_severity = read_severity(exit);
         exit.reject_unknown_keys();
     }

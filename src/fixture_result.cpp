@@ -14,6 +14,7 @@ void to_json(nlohmann::json& out, const FixtureResult& result) {
            {"reasons", result.reasons},
            {"failure_class", result.failure_class},
            {"replay_command", result.replay_command},
+           {"replay_flags", result.replay_flags},
            {"started_at", result.started_at},
            {"duration_seconds", result.duration_seconds},
            {"exit", {{"code", result.exit_code}, {"signal", result.signal}}},
@@ -22,6 +23,7 @@ void to_json(nlohmann::json& out, const FixtureResult& result) {
            {"report_dir", result.report_dir},
            {"trace", result.trace}};
     if (result.seed) out["seed"] = *result.seed;
+    if (!result.cassette_written.empty()) out["cassette_written"] = result.cassette_written;
     if (result.quarantine) {
         out["quarantine"] = {{"reason", result.quarantine->reason},
                              {"owner", result.quarantine->owner},
@@ -41,6 +43,7 @@ void from_json(const nlohmann::json& in, FixtureResult& result) {
     result.reasons = in.value("reasons", std::vector<Reason>{});
     result.failure_class = in.value("failure_class", "");
     result.replay_command = in.value("replay_command", "");
+    result.replay_flags = in.value("replay_flags", "");
     result.started_at = in.value("started_at", "");
     result.duration_seconds = in.value("duration_seconds", 0.0);
     if (in.contains("exit")) {
@@ -51,6 +54,7 @@ void from_json(const nlohmann::json& in, FixtureResult& result) {
     result.workspace = in.value("workspace", "");
     result.report_dir = in.value("report_dir", "");
     result.trace = in.value("trace", std::vector<TraceEvent>{});
+    result.cassette_written = in.value("cassette_written", "");
     if (in.contains("seed") && in["seed"].is_number_unsigned()) result.seed = in["seed"].get<std::uint64_t>();
     if (in.contains("quarantine") && in["quarantine"].is_object()) {
         const auto& quarantine = in["quarantine"];

@@ -78,7 +78,7 @@ Json cassette_to_har(const Cassette& cassette) {
                             {"httpVersion", "HTTP/1.1"}, {"cookies", Json::array()}, {"headers", headers},
                             {"queryString", query}, {"headersSize", -1}, {"bodySize", request.body ? request.body->size() : 0}};
         if (request.body) {
-            Json parsed = Json::parse(*request.body, nullptr, false);
+            Json parsed = parse_untrusted_json(*request.body);
             har_request["postData"] = {{"mimeType", parsed.is_discarded() ? "text/plain" : "application/json"},
                                        {"text", *request.body}};
         }

@@ -147,6 +147,29 @@ SourceLocation location_of_offset(const std::filesystem::path& file, const std::
     return where;
 }
 
+Json parse_untrusted_json(std::string_view text, int max_depth) {
+    Json::parser_callback_t limit_depth = [max_depth](int depth, Json::parse_event_t event, Json&) {
+        if (depth > max_depth && (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start)) {
+            throw std::length_error("nesting");
+        }
+        return true;
+    };
+    try {
+        return Json::parse(text.begin(), text.end(), limit_depth, true);
+    } catch (const std::exception&) {
+        return Json(Json::value_t::discarded);
+    }
+}
+
+const Json* find_at_pointer(const Json& document, const std::string& pointer) {
+    try {
+        Json::json_pointer where(pointer);
+        return document.contains(where) ? &document.at(where) : nullptr;
+    } catch (const nlohmann::json::exception&) {
+        return nullptr;
+    }
+}
+
 JsonDocument JsonDocument::load(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {

@@ -74,7 +74,10 @@ ProcessSpec build_process_spec(const Fixture& fixture, const ReplayOptions& opti
     spec.survivor_marker = "AGENT_REPLAY_RUN_ID=" + values.at("run_id");
     spec.cwd = expand_templates(fixture.input.agent.cwd, values);
     double seconds = fixture.input.agent.timeout_seconds;
-    if (fixture.expected.budget.max_wall_seconds) seconds = std::min(seconds, *fixture.expected.budget.max_wall_seconds);
+    // An error budget ends the run when it is spent; a warning budget only
+    // measures it, so the agent runs on to its own timeout.
+    const BudgetRules& budget = fixture.expected.budget;
+    if (budget.max_wall_seconds && budget.severity == Severity::error) seconds = std::min(seconds, *budget.max_wall_seconds);
     spec.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     spec.output_limit = options.output_limit;
     spec.abort = abort;
@@ -108,8 +111,7 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
     proxy.stop();
     run.trace = proxy.trace();
     if ((options.mode == ProxyMode::record || options.mode == ProxyMode::live) && run.process.started) {
-        write_file_atomically(fixture.dir / "tool_cassettes.json",
-                              cassette_to_json(proxy.recorded_cassette()).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        result.cassette_written = save_captured_cassette(proxy, fixture.dir);
     }
     run.workspace = workspace;
     run.after = snapshot_workspace(workspace);
@@ -157,6 +159,17 @@ void run_and_judge(const Fixture& fixture, const ReplayOptions& options, const f
 
 }  // namespace
 
+std::string save_captured_cassette(const CassetteProxy& proxy, const fs::path& fixture_dir) {
+    if (proxy.captured_exchanges() == 0) return "";
+    fs::path file = fixture_dir / "tool_cassettes.json";
+    std::error_code ec;
+    if (fs::exists(file, ec)) fs::copy_file(file, fixture_dir / "tool_cassettes.json.bak", fs::copy_options::overwrite_existing, ec);
+    write_file_atomically(file, cassette_to_json(proxy.recorded_cassette())
+                                        .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                    "\n");
+    return fs::absolute(file).string();
+}
+
 fs::path fixture_report_dir(const fs::path& report_dir, const std::string& fixture_id) {
     return report_dir / "fixtures" / fixture_id;
 }
@@ -172,14 +185,14 @@ FixtureResult replay_fixture(const fs::path& fixture_dir_argument, const ReplayO
     result.fixture_dir = fixture_dir.string();
     result.run_id = new_run_id();
     result.mode = std::string(to_string(options.mode));
-    result.replay_command = replay_command_for(fixture_dir, options.mode, repo_root);
     // Variables the run was given on top of the fixture are part of reproducing
     // it; secret-looking ones are referenced from the shell, never written.
     for (const auto& [name, value] : options.extra_env) {
-        result.replay_command += " --set-env " + (is_secret_query_name(name) ? name + "=\"$" + name + "\""
-                                                                               : shell_quote(name + "=" + value));
+        result.replay_flags += " --set-env " + (is_secret_query_name(name) ? name + "=\"$" + name + "\""
+                                                                             : shell_quote(name + "=" + value));
     }
-    if (options.seed) result.replay_command += " --seed " + std::to_string(*options.seed);
+    if (options.seed) result.replay_flags += " --seed " + std::to_string(*options.seed);
+    result.replay_command = replay_command_for(fixture_dir, options.mode, repo_root) + result.replay_flags;
     result.seed = options.seed;
     result.started_at = utc_now_iso();
 

@@ -1,4 +1,5 @@
 #include <agent_replay/contract_checks.hpp>
+#include <agent_replay/replay.hpp>
 #include <agent_replay/report.hpp>
 #include <agent_replay/serve_session.hpp>
 #include <agent_replay/suite.hpp>
@@ -16,6 +17,7 @@ ServeSession::ServeSession(const fs::path& fixture_dir, ProxyMode mode, int port
     materialise_workspace(workspace_, fixture_.input.state);
     proxy_ = std::make_unique<CassetteProxy>(fixture_.cassette, fixture_.input.routes, mode);
     proxy_->set_redact_json_paths(fixture_.input.redact_json_paths);
+    proxy_->set_worker_threads(96);  // a developer's tools and load tests hold many connections
     proxy_->start(port);
 }
 
@@ -49,11 +51,8 @@ Json ServeSession::finish() {
                      {"unrecorded", network.empty() ? Json::array() : network[0].detail["requests"]},
                      {"unused_interactions", proxy_->unused_interactions()}};
     if (mode_ == ProxyMode::record || mode_ == ProxyMode::live) {
-        fs::path file = fs::absolute(fixture_.dir / "tool_cassettes.json");
-        write_file_atomically(file, cassette_to_json(proxy_->recorded_cassette())
-                                            .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-                                        "\n");
-        findings["cassette_written"] = file.string();
+        std::string written = save_captured_cassette(*proxy_, fixture_.dir);
+        if (!written.empty()) findings["cassette_written"] = written;
     }
     return findings;
 }

@@ -67,6 +67,7 @@ std::string replay_command_for(const fs::path& fixture_dir, ProxyMode mode, cons
     fs::path relative = absolute.lexically_relative(root);
     bool inside = !relative.empty() && *relative.begin() != "..";
     std::string shown = inside ? relative.generic_string() : absolute.generic_string();
+    if (mode == ProxyMode::record) return "agent-replay record --fixture " + shell_quote(shown);
     return "agent-replay run --fixture " + shell_quote(shown) + " --mode " + std::string(to_string(mode));
 }
 
@@ -74,7 +75,7 @@ std::string peek_fixture_tier(const fs::path& fixture_dir) {
     for (const fs::path& file : {fixture_dir / "input.json", fixture_dir.parent_path() / "suite.json"}) {
         std::ifstream in(file);
         if (!in) continue;
-        Json doc = Json::parse(in, nullptr, false);
+        Json doc = parse_untrusted_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
         if (doc.is_discarded()) return "";
         if (doc.is_object() && doc.contains("tier") && doc["tier"].is_string()) return doc["tier"].get<std::string>();
     }

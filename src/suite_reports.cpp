@@ -45,9 +45,12 @@ std::string ctest_command(const FixtureResult& result) {
     return "ctest -R " + shell_quote("^" + fixture_test_name(result.fixture_id) + "$") + " --output-on-failure";
 }
 
-std::string gtest_command(const FixtureResult& result, const ReportEnvironment& environment) {
+// The fixture runner replays in cassette and strict mode only.
+Json gtest_command(const FixtureResult& result, const ReportEnvironment& environment) {
+    std::string mode = environment.mode.empty() ? "cassette" : environment.mode;
+    if (mode != "cassette" && mode != "strict") return nullptr;
     return "agent_replay_fixture_runner --fixtures " + shell_quote(environment.suite_dir.empty() ? "." : environment.suite_dir) +
-           " --mode " + (environment.mode.empty() ? "cassette" : environment.mode) + " " +
+           " --suite-name " + shell_quote(environment.suite) + " --mode " + mode + result.replay_flags + " " +
            shell_quote("--gtest_filter=" + environment.suite + "." + fixture_test_name(result.fixture_id));
 }
 
@@ -92,6 +95,7 @@ ReportEnvironment environment_of(const std::vector<FixtureResult>& results, cons
     const FixtureResult& first = results.front();
     environment.mode = first.mode;
     environment.seed = first.seed;
+    environment.replay_flags = first.replay_flags;
     if (environment.suite.empty()) environment.suite = first.suite;
     fs::path suite_dir = fs::path(first.fixture_dir).parent_path();
     fs::path repo_root = find_repo_root(suite_dir);
@@ -122,7 +126,7 @@ Json summary_json(const std::vector<FixtureResult>& results, const ReportEnviron
     for (const auto& [verdict, count] : totals) counts[verdict] = count;
     std::string suite_dir = shell_quote(environment.suite_dir.empty() ? "." : environment.suite_dir);
     std::string mode = environment.mode.empty() ? "cassette" : environment.mode;
-    std::string flags = " --mode " + mode + (environment.seed ? " --seed " + std::to_string(*environment.seed) : "");
+    std::string flags = " --mode " + mode + environment.replay_flags;
     std::string one_command =
         failed.empty() ? "agent-replay run --fixtures " + suite_dir + flags
                        : "agent-replay run --fixtures " + suite_dir + flags + " --rerun-from " +
@@ -193,6 +197,28 @@ Json digest_json(const FixtureResult& result) {
             {"workspace", result.workspace}};
 }
 
+std::optional<std::string> baseline_summary_problem(const Json& summary) {
+    if (!summary.is_object()) return "not a JSON object";
+    if (!summary.contains("fixtures") || !summary["fixtures"].is_array()) return "no \"fixtures\" array";
+    for (std::size_t i = 0; i < summary["fixtures"].size(); ++i) {
+        const Json& fixture = summary["fixtures"][i];
+        std::string at = "fixtures[" + std::to_string(i) + "]";
+        if (!fixture.is_object()) return at + " is not an object";
+        if (!fixture.contains("fixture_id") || !fixture["fixture_id"].is_string()) return at + ".fixture_id is not a string";
+        if (!fixture.contains("verdict") || !fixture["verdict"].is_string() ||
+            !verdict_from_string(fixture["verdict"].get<std::string>())) {
+            return at + ".verdict is not one of passed, failed, blocked, degraded, skipped, inconclusive";
+        }
+        if (fixture.contains("reason_codes")) {
+            const Json& codes = fixture["reason_codes"];
+            if (!codes.is_array() || !std::all_of(codes.begin(), codes.end(), [](const Json& c) { return c.is_string(); })) {
+                return at + ".reason_codes is not a list of strings";
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 Json triage_diff_json(const Json& baseline_summary, const std::vector<FixtureResult>& results,
                       const ReportEnvironment& environment) {
     std::map<std::string, std::set<std::string>> baseline_failures;  // id -> codes
@@ -214,7 +240,8 @@ Json triage_diff_json(const Json& baseline_summary, const std::vector<FixtureRes
     for (const auto& result : results) {
         auto known = baseline_failures.find(result.fixture_id);
         if (!is_failure(result.verdict)) {
-            if (known != baseline_failures.end()) fixed.push_back(result.fixture_id);
+            // Skipped (quarantined) is not fixed: it was not replayed.
+            if (known != baseline_failures.end() && result.verdict != Verdict::skipped) fixed.push_back(result.fixture_id);
             continue;
         }
         std::vector<std::string> new_codes;
@@ -278,7 +305,7 @@ fs::path write_suite_reports(const fs::path& report_dir, const std::vector<Fixtu
 std::vector<std::string> failed_fixture_ids(const fs::path& summary_file) {
     std::ifstream in(summary_file);
     if (!in) throw std::runtime_error("cannot read " + summary_file.string());
-    Json summary = Json::parse(in, nullptr, false);
+    Json summary = parse_untrusted_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
     if (!summary.is_object() || !summary.contains("failed_fixture_ids") || !summary["failed_fixture_ids"].is_array()) {
         throw std::runtime_error(summary_file.string() + " is not an agent-replay summary.json (no failed_fixture_ids)");
     }

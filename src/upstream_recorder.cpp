@@ -3,6 +3,7 @@
 #include <agent_replay/upstream_recorder.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <condition_variable>
 #include <deque>
@@ -26,7 +27,7 @@ bool is_hop_header(const std::string& name) {
 
 std::string redacted_body(const std::string& body, const std::vector<std::string>& pointers) {
     if (pointers.empty() || body.empty()) return body;
-    Json parsed = Json::parse(body, nullptr, false);
+    Json parsed = parse_untrusted_json(body);
     if (parsed.is_discarded()) return body;
     redact_json_paths(parsed, pointers);
     return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -40,7 +41,9 @@ struct Exchange {
     bool headers_ready = false;
     bool finished = false;
     bool abandoned = false;  // the agent went away mid-stream
+    bool failed = false;     // the upstream broke off (or timed out) after its headers
     std::string error;
+    const std::atomic<bool>* stopping = nullptr;  // the proxy is shutting down
     int status = 0;
     httplib::Headers headers;
     std::deque<std::string> unsent;  // received, not yet passed to the agent
@@ -81,6 +84,27 @@ std::string upstream_target(const Route& route, const std::string& base_path, co
     return base_path + rest + (question == std::string::npos ? "" : req.target.substr(question));
 }
 
+// Waits (holding `lock`) until `ready()` or the proxy stops; false when it stopped.
+template <typename Ready>
+bool wait_unless_stopping(Exchange& exchange, std::unique_lock<std::mutex>& lock, Ready ready) {
+    while (!ready()) {
+        if (exchange.stopping && *exchange.stopping) return false;
+        exchange.changed.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    return true;
+}
+
+// Gives up on an exchange still in flight: the client's socket is shut down
+// so the worker's send() returns, then the worker is joined.
+void abandon(Exchange& exchange) {
+    {
+        std::lock_guard<std::mutex> lock(exchange.mutex);
+        exchange.abandoned = !exchange.finished;
+    }
+    exchange.client->stop();
+    if (exchange.worker.joinable()) exchange.worker.join();
+}
+
 void start_worker(const std::shared_ptr<Exchange>& exchange, httplib::Request upstream) {
     upstream.response_handler = [exchange](const httplib::Response& answer) {
         std::lock_guard<std::mutex> lock(exchange->mutex);
@@ -105,7 +129,10 @@ void start_worker(const std::shared_ptr<Exchange>& exchange, httplib::Request up
         httplib::Error error = httplib::Error::Success;
         bool ok = exchange->client->send(upstream, answer, error);
         std::lock_guard<std::mutex> lock(exchange->mutex);
-        if (!ok && !exchange->headers_ready) exchange->error = httplib::to_string(error);
+        if (!ok) {
+            exchange->error = httplib::to_string(error);
+            exchange->failed = exchange->headers_ready;
+        }
         exchange->finished = true;
         exchange->changed.notify_all();
     });
@@ -117,38 +144,37 @@ void stream_to_agent(const std::shared_ptr<Exchange>& exchange, const std::strin
         content_type,
         [exchange](size_t, httplib::DataSink& sink) {
             std::deque<std::string> batch;
-            bool finished = false;
+            bool finished = false, failed = false;
             {
                 std::unique_lock<std::mutex> lock(exchange->mutex);
+                if (exchange->stopping && *exchange->stopping) return false;
                 // Bounded waits: the server loop checks for shutdown between calls.
                 exchange->changed.wait_for(lock, std::chrono::milliseconds(100),
                                            [&] { return !exchange->unsent.empty() || exchange->finished; });
                 batch.swap(exchange->unsent);
                 finished = exchange->finished;
+                failed = exchange->failed;
             }
             for (const auto& chunk : batch) {
                 if (!sink.write(chunk.data(), chunk.size())) return false;
             }
+            if (failed) return false;  // the upstream broke off: so does the stream the agent reads
             if (finished) sink.done();
             return true;
         },
         [exchange](bool) {
-            bool give_up = false;
-            {
-                std::lock_guard<std::mutex> lock(exchange->mutex);
-                give_up = !exchange->finished;
-                exchange->abandoned = give_up;
-            }
-            if (give_up) exchange->client->stop();
-            if (exchange->worker.joinable()) exchange->worker.join();
-            exchange->record();
+            abandon(*exchange);
+            // Only a whole exchange is a recording: a stream cut short by the
+            // upstream, the agent or the proxy stopping would replay as complete.
+            if (!exchange->abandoned && !exchange->failed) exchange->record();
         });
 }
 
 }  // namespace
 
 UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded) {
+                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded,
+                                    const std::atomic<bool>* stopping) {
     std::size_t scheme_end = route.upstream.find("://");
     std::size_t path_start = route.upstream.find('/', scheme_end + 3);
     std::string origin = route.upstream.substr(0, path_start);
@@ -162,6 +188,7 @@ UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& 
     exchange->client->set_decompress(true);  // recordings store bodies decoded
     exchange->redact_json_paths = redact_json_paths;
     exchange->recorded = std::move(recorded);
+    exchange->stopping = stopping;
 
     Interaction& out = exchange->interaction;
     out.tool = route.tool;
@@ -184,11 +211,11 @@ UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& 
     start_worker(exchange, std::move(upstream));
 
     std::unique_lock<std::mutex> lock(exchange->mutex);
-    exchange->changed.wait(lock, [&] { return exchange->headers_ready || exchange->finished; });
-    if (!exchange->headers_ready) {
-        std::string error = exchange->error;
+    bool answered = wait_unless_stopping(*exchange, lock, [&] { return exchange->headers_ready || exchange->finished; });
+    if (!answered || !exchange->headers_ready) {
+        std::string error = answered ? exchange->error : "the proxy is stopping";
         lock.unlock();
-        exchange->worker.join();
+        abandon(*exchange);
         return {false, "upstream " + origin + " unreachable: " + error};
     }
     res.status = exchange->status;
@@ -206,11 +233,19 @@ UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& 
         stream_to_agent(exchange, content_type, res);
         return {true, ""};
     }
-    exchange->changed.wait(lock, [&] { return exchange->finished; });
-    std::string body = exchange->body;
+    bool complete = wait_unless_stopping(*exchange, lock, [&] { return exchange->finished; });
+    std::string body = std::move(exchange->body);
+    exchange->unsent.clear();
+    bool failed = exchange->failed;
+    std::string error = exchange->error;
     lock.unlock();
-    exchange->worker.join();
-    res.set_content(body, content_type);
+    abandon(*exchange);
+    if (!complete || failed) {
+        res.headers.clear();
+        return {false, "upstream " + origin + " broke off its answer: " + (complete ? error : "the proxy is stopping")};
+    }
+    exchange->body = std::move(body);
+    res.set_content(exchange->body, content_type);
     exchange->record();
     return {true, ""};
 }

@@ -35,9 +35,9 @@ void take_usage(const Json& document, Usage& usage) {
 std::int64_t usage_tokens(const RecordedResponse& response) {
     Usage usage;
     if (response.sse.empty()) {
-        take_usage(Json::parse(response.body, nullptr, false), usage);
+        take_usage(parse_untrusted_json(response.body), usage);
     } else {
-        for (const auto& event : response.sse) take_usage(Json::parse(event.data, nullptr, false), usage);
+        for (const auto& event : response.sse) take_usage(parse_untrusted_json(event.data), usage);
     }
     return usage.total > 0 ? usage.total : usage.input + usage.output;
 }

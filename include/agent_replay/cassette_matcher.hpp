@@ -77,8 +77,8 @@ private:
     };
     static bool fault_fires(const Fault& fault, FaultState& state);
 
-    std::vector<Route> fault_routes_;  // only routes with a fault
-    std::vector<FaultState> route_faults_;
+    std::vector<Route> routes_;             // all of them: the longest prefix decides
+    std::vector<FaultState> route_faults_;  // per route, used when it has a fault
     std::vector<int> uses_;
     std::optional<std::size_t> in_play_;  // order "strict": the last interaction matched
     std::vector<FaultState> interaction_faults_;

@@ -6,6 +6,7 @@
 #include <agent_replay/fixture.hpp>
 #include <agent_replay/trace.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -53,6 +54,10 @@ public:
     // "http://127.0.0.1:<port>"
     std::string url() const;
 
+    // Worker threads, one per open connection (a connection waits for a free
+    // one). A replay's agent holds a few; `serve` and load tests hold dozens.
+    void set_worker_threads(std::size_t count) { worker_threads_ = count; }
+
     // Called (from a server thread) on the first unrecorded request in strict mode.
     void on_strict_violation(std::function<void()> callback);
 
@@ -61,6 +66,8 @@ public:
     // Record mode: what was recorded, with the original cassette's match rules.
     // Streams still open are not included: call after stop().
     Cassette recorded_cassette() const;
+    // How many whole exchanges record or live mode captured (recorded or refreshed).
+    std::size_t captured_exchanges() const;
 
     std::vector<TraceEvent> trace() const;
     std::vector<std::string> unused_interactions() const { return matcher_.unused_interactions(); }
@@ -82,6 +89,8 @@ private:
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;
+    std::size_t worker_threads_ = 32;
+    std::atomic<bool> stopping_{false};
     std::chrono::steady_clock::time_point started_;
     mutable std::mutex mutex_;
     std::vector<TraceEvent> trace_;

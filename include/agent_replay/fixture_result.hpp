@@ -33,6 +33,7 @@ struct FixtureResult {
     std::vector<Reason> reasons;
     std::string failure_class;  // from notes.json: the class this fixture protects
     std::string replay_command;
+    std::string replay_flags;  // what the run added to the fixture (--set-env, --seed), as command-line flags
     std::string started_at;     // UTC, ISO 8601
     double duration_seconds = 0;
     int exit_code = -1;
@@ -43,6 +44,7 @@ struct FixtureResult {
     std::vector<TraceEvent> trace;
     std::optional<QuarantineStatus> quarantine;
     std::optional<std::uint64_t> seed;  // the run-wide fault seed, when one was given
+    std::string cassette_written;       // record/live: the tool_cassettes.json written, "" if none
 };
 
 void to_json(nlohmann::json& out, const FixtureResult& result);

@@ -7,10 +7,21 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace agent_replay {
 
 using Json = nlohmann::json;
+
+// Parses JSON someone else wrote (an agent's artifact, a request body, a
+// recorded response): a discarded value when it is not JSON or nests deeper
+// than `max_depth` levels, because comparing, dumping or diffing deeper
+// values recurses once per level and would overflow the stack.
+Json parse_untrusted_json(std::string_view text, int max_depth = 256);
+
+// The value at `pointer`, or nullptr: no exceptions for pointers that do not
+// fit the document (array index out of range or not a number).
+const Json* find_at_pointer(const Json& document, const std::string& pointer);
 
 class JsonDocument {
 public:

@@ -33,6 +33,12 @@ struct ReplayOptions {
 // written to <report_dir>/fixtures/<id>/verdict.json.
 FixtureResult replay_fixture(const std::filesystem::path& fixture_dir, const ReplayOptions& options);
 
+// After a record or live run: writes what `proxy` captured to the fixture's
+// tool_cassettes.json (the previous one kept as tool_cassettes.json.bak) and
+// returns its path; "" when nothing was captured, so a failed recording
+// never wipes a good cassette.
+std::string save_captured_cassette(const CassetteProxy& proxy, const std::filesystem::path& fixture_dir);
+
 // Where a fixture's verdict.json, stdout.txt, stderr.txt, trace.jsonl and
 // (when it did not pass) workspace/ go.
 std::filesystem::path fixture_report_dir(const std::filesystem::path& report_dir, const std::string& fixture_id);

@@ -19,6 +19,7 @@ struct ReportEnvironment {
     std::string mode;       // cassette | strict | live
     std::string git_sha;    // "" outside a git checkout
     std::optional<std::uint64_t> seed;  // run-wide fault seed (--seed), if any
+    std::string replay_flags;           // --set-env/--seed flags every fixture ran with
     std::optional<int> shard_index;
     std::optional<int> shard_total;
     std::string report_dir;  // where the reports are written
@@ -34,6 +35,9 @@ std::string git_sha_of(const std::filesystem::path& repo_root);
 Json summary_json(const std::vector<FixtureResult>& results, const ReportEnvironment& environment);
 Json replay_bundle_json(const std::vector<FixtureResult>& results, const ReportEnvironment& environment);
 Json digest_json(const FixtureResult& result);
+
+// What is wrong with a summary.json to diff against (named by field), or nullopt.
+std::optional<std::string> baseline_summary_problem(const Json& summary);
 
 // Compares this batch with a baseline summary.json: "regression" when a
 // fixture fails that did not fail there, or fails with a reason code it did

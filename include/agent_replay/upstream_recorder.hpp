@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,11 +26,14 @@ using ExchangeRecorded = std::function<void(Interaction)>;
 // returns and `recorded` has run. A streamed answer (text/event-stream or
 // chunked) is passed through to the client as it arrives; `recorded` runs when
 // the stream ends, with each SSE event and the median gap between events as
-// `chunk_delay_ms`, or with what arrived if the client left early.
+// `chunk_delay_ms`. Only whole exchanges are recorded: an upstream that breaks
+// off (its stream is broken off for the agent too), an agent that leaves
+// early, or `*stopping` (the proxy shutting down) record nothing.
 // Secrets (headers, key-like query parameters, `redact_json_paths`) never
 // reach the recorded interaction. `recorded` is not called when the upstream
 // was not reached.
 UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded);
+                                    const std::vector<std::string>& redact_json_paths, ExchangeRecorded recorded,
+                                    const std::atomic<bool>* stopping = nullptr);
 
 }  // namespace agent_replay

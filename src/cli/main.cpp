@@ -17,6 +17,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <iostream>
@@ -32,7 +33,14 @@ constexpr int kExitUsage = 2;
 
 std::atomic<bool> g_interrupted{false};
 
-void on_interrupt(int) { g_interrupted = true; }
+// The first Ctrl-C stops the agents and writes the reports; a second one (or
+// SIGTERM while that is stuck) ends the process at once.
+void on_interrupt(int signal_number) {
+    if (g_interrupted.exchange(true)) {
+        std::signal(signal_number, SIG_DFL);
+        std::raise(signal_number);
+    }
+}
 
 struct RunArguments {
     std::string fixture;
@@ -49,17 +57,31 @@ struct RunArguments {
     std::optional<std::uint64_t> seed;
 };
 
+// A baseline summary.json, checked before anything runs; nullopt (after an
+// error message naming the problem) when it cannot serve as one.
+std::optional<Json> read_baseline(const fs::path& baseline) {
+    std::ifstream in(baseline);
+    Json summary = parse_untrusted_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    auto problem = in.is_open() ? baseline_summary_problem(summary) : std::optional<std::string>("cannot be read");
+    if (problem) {
+        std::fprintf(stderr, "agent-replay: --diff-from %s is not a usable summary.json: %s\n", baseline.string().c_str(),
+                     problem->c_str());
+        return std::nullopt;
+    }
+    return summary;
+}
+
 // Writes triage_diff.json against `baseline` and prints its verdict; nullopt
 // (after an error message) when the baseline cannot be read.
 std::optional<Json> write_triage(const fs::path& baseline, const std::vector<FixtureResult>& results,
                                  const ReportEnvironment& environment, const fs::path& report_dir) {
-    std::ifstream in(baseline);
-    Json summary = Json::parse(in, nullptr, false);
-    if (!in.is_open() || !summary.is_object() || !summary.contains("fixtures")) {
-        std::fprintf(stderr, "agent-replay: --diff-from %s is not a readable summary.json\n", baseline.string().c_str());
-        return std::nullopt;
+    auto summary = read_baseline(baseline);
+    if (!summary) return std::nullopt;
+    if (summary->value("suite", environment.suite) != environment.suite) {
+        std::fprintf(stderr, "warning: the baseline is suite '%s', this run is '%s'\n",
+                     summary->value("suite", "").c_str(), environment.suite.c_str());
     }
-    Json triage = triage_diff_json(summary, results, environment);
+    Json triage = triage_diff_json(*summary, results, environment);
     write_file_atomically(report_dir / "triage_diff.json", triage.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     std::printf("triage against %s: %s (%zu regression(s), %zu known failure(s)); %s\n", baseline.string().c_str(),
                 triage["status"].get<std::string>().c_str(), triage["regression_count"].get<std::size_t>(),
@@ -120,6 +142,7 @@ int run_command(const RunArguments& args) {
         if (suite.filename().empty()) suite = suite.parent_path();
         options.suite_name = args.suite_name.empty() ? fs::absolute(suite).filename().string() : args.suite_name;
     }
+    if (!args.diff_from.empty() && !read_baseline(args.diff_from)) return kExitUsage;  // before anything runs
     if (!args.rerun_from.empty()) {
         try {
             dirs = only_fixtures(dirs, failed_fixture_ids(args.rerun_from));
@@ -210,6 +233,8 @@ int serve_command(const ServeArguments& args) {
     std::printf("unused interactions: %s\n", findings["unused_interactions"].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     if (findings.contains("cassette_written")) {
         std::printf("cassette written: %s\n", findings["cassette_written"].get<std::string>().c_str());
+    } else if (args.mode == "record" || args.mode == "live") {
+        std::printf("nothing was recorded; tool_cassettes.json left as it was\n");
     }
     return findings["unrecorded"].empty() ? kExitPassed : kExitFailed;
 }
@@ -287,12 +312,12 @@ int main(int argc, char** argv) {
         ->capture_default_str();
 
     std::string merge_dir = "agent-replay-report";
-    std::string merge_suite = "agent_replay";
+    std::string merge_suite;  // "" = the suite the verdicts name
     CLI::App* report = app.add_subcommand("report", "Work with report directories");
     report->require_subcommand(1);
     CLI::App* merge = report->add_subcommand("merge", "Build junit.xml from the verdict.json files in a report directory");
     merge->add_option("--report-dir", merge_dir, "The report directory")->capture_default_str();
-    merge->add_option("--suite-name", merge_suite, "Suite name in junit.xml")->capture_default_str();
+    merge->add_option("--suite-name", merge_suite, "Suite name in the reports (default: the one the verdicts name)");
     std::vector<std::string> merge_from;
     std::string merge_diff_from;
     merge->add_option("--from", merge_from,
@@ -330,8 +355,14 @@ int main(int argc, char** argv) {
         if (*run) return run_command(run_args);
         if (*record) {
             int status = run_command(record_args);
-            std::printf("cassette written: %s\n",
-                        (fs::path(record_args.fixture) / "tool_cassettes.json").string().c_str());
+            std::vector<FixtureResult> results = read_fixture_results(record_args.report_dir);
+            if (!results.empty() && !results.front().cassette_written.empty()) {
+                std::printf("cassette written: %s (the previous one is tool_cassettes.json.bak)\n",
+                            results.front().cassette_written.c_str());
+            } else {
+                std::printf("nothing was recorded; %s left as it was\n",
+                            (fs::path(record_args.fixture) / "tool_cassettes.json").string().c_str());
+            }
             return status;
         }
         if (*serve) return serve_command(serve_args);
@@ -385,6 +416,12 @@ int main(int argc, char** argv) {
             return kExitPassed;
         }
         if (*merge) {
+            std::error_code ec;
+            bool merging_into_a_source = std::any_of(merge_from.begin(), merge_from.end(), [&](const std::string& from) {
+                return fs::equivalent(from, merge_dir, ec);
+            });
+            // Shards merge into a report of their own: nothing of an earlier merge stays behind.
+            if (!merge_from.empty() && !merging_into_a_source) reset_report(merge_dir);
             std::set<std::string> copied;
             for (const auto& from : merge_from) {
                 for (const auto& id : import_fixture_reports(from, merge_dir)) {

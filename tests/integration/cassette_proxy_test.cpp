@@ -237,7 +237,10 @@ namespace {
 
 class ProxyRobustness : public ::testing::Test {
 protected:
-    void SetUp() override { proxy_.start(); }
+    void SetUp() override {
+        proxy_.set_worker_threads(96);  // as `serve` runs it
+        proxy_.start();
+    }
     Cassette cassette_ = parse_cassette(JsonDocument::parse(
         R"({"schema_version": 1, "match": {"on": ["method", "path"]}, "interactions": [
           {"id": "p", "request": {"method": "POST", "path": "/p"}, "response": {"text": "ok"}, "repeat": "any"},
@@ -275,6 +278,16 @@ TEST_F(ProxyRobustness, MalformedHttpGets400OversizedHeadersGet431AndTheServerLi
     auto recorded_400 = client.Get("/bad");
     ASSERT_TRUE(recorded_400);
     EXPECT_EQ(recorded_400->status, 400) << "a recorded 400 is served as recorded";
+}
+
+TEST_F(ProxyRobustness, DeeplyNestedJsonBodyIsServedNotACrash) {
+    httplib::Client client(proxy_.url());
+    auto res = client.Post("/p", std::string(200000, '[') + std::string(200000, ']'), "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->body, "ok");
+    auto miss = client.Post("/nowhere", std::string(200000, '{'), "application/json");
+    ASSERT_TRUE(miss);
+    EXPECT_EQ(miss->status, kUnrecordedStatus);
 }
 
 TEST_F(ProxyRobustness, SixtyFourConcurrentKeepAliveConnections) {

@@ -108,6 +108,18 @@ protected:
                 return true;
             });
         });
+        // Promises 100 bytes, sends 5, hangs up.
+        upstream_.Get("/api/broken", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content_provider(100, "application/json", [](size_t, size_t, httplib::DataSink& sink) {
+                sink.write("{\"a\":", 5);
+                return false;
+            });
+        });
+        // Answers after 20 s: longer than the agent waits.
+        upstream_.Get("/api/slow", [this](const httplib::Request&, httplib::Response& res) {
+            for (int i = 0; i < 200 && !stopping_upstream_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            res.set_content("{}", "application/json");
+        });
         upstream_.Get("/api/release", [this](const httplib::Request&, httplib::Response& res) {
             released_ = true;
             res.set_content("{}", "application/json");
@@ -140,6 +152,7 @@ json.dump({"status": "done", "hits": body["hits"]}, open(os.path.join(os.environ
         write_file(fixture_ / "notes.json", R"({"schema_version": 1, "failure_class": "none"})");
     }
     void TearDown() override {
+        stopping_upstream_ = true;
         upstream_.stop();
         if (thread_.joinable()) thread_.join();
     }
@@ -157,6 +170,7 @@ json.dump({"status": "done", "hits": body["hits"]}, open(os.path.join(os.environ
     std::thread thread_;
     int port_ = 0;
     std::atomic<bool> released_{false};
+    std::atomic<bool> stopping_upstream_{false};
     std::atomic<bool> released_in_time_{false};
 };
 
@@ -296,6 +310,41 @@ json.dump({"items": items, "saved": saved}, open(os.path.join(os.environ["AGENT_
     EXPECT_EQ(cassette["interactions"][1]["response"]["json"]["saved"], "recorded");
 }
 
+TEST_F(Record, UpstreamThatBreaksOffIsNotRecordedAndTheCassetteIsKept) {
+    write_file(fixture_ / "agent.py", R"PY(
+import os, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(os.environ["SEARCH_URL"] + "/broken", timeout=10).read()
+except urllib.error.HTTPError as error:
+    print("status", error.code)
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1})");
+    write_file(fixture_ / "tool_cassettes.json", R"({"schema_version": 1, "interactions": [
+      {"id": "keep-me", "request": {"method": "GET", "path": "/tools/other"}, "response": {"text": "x"}}]})");
+    FixtureResult recorded = run(ProxyMode::record);
+    ASSERT_EQ(recorded.trace.size(), 1u);
+    EXPECT_EQ(recorded.trace[0].status, 502) << "a broken answer is not passed on as a whole one";
+    EXPECT_NE(read_file(fixture_ / "tool_cassettes.json").find("keep-me"), std::string::npos)
+        << "nothing was captured, so the cassette is left as it was";
+    EXPECT_TRUE(recorded.cassette_written.empty());
+}
+
+TEST_F(Record, HangingUpstreamDoesNotOutliveTheAgentsTimeout) {
+    write_file(fixture_ / "agent.py", R"PY(
+import os, urllib.request
+urllib.request.urlopen(os.environ["SEARCH_URL"] + "/slow", timeout=60).read()
+)PY");
+    Json input = Json::parse(read_file(fixture_ / "input.json"));
+    input["agent"]["timeout_seconds"] = 1;
+    write_file(fixture_ / "input.json", input.dump());
+    auto start = std::chrono::steady_clock::now();
+    FixtureResult recorded = run(ProxyMode::record);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(recorded.verdict, Verdict::failed);
+    // Not a speed target: without giving up on the upstream this takes 20 s (or 300 s).
+    EXPECT_LT(seconds, 15.0) << "the proxy waited for the upstream after the agent was gone";
+}
+
 TEST_F(Record, ServeInRecordModeWritesTheCassetteOnFinish) {
     ServeSession session(fixture_, ProxyMode::record, 0, dir_.path() / "serve-ws");
     httplib::Client client(session.url());
@@ -310,6 +359,10 @@ TEST_F(Record, ServeInRecordModeWritesTheCassetteOnFinish) {
     ASSERT_EQ(cassette["interactions"].size(), 1u);
     EXPECT_EQ(cassette["interactions"][0]["request"]["json"]["q"], "by hand");
     EXPECT_EQ(files_containing(dir_.path(), kSecret), std::vector<std::string>{});
+
+    ServeSession idle(fixture_, ProxyMode::record, 0, dir_.path() / "serve-ws-2");
+    EXPECT_FALSE(idle.finish().contains("cassette_written")) << "stopping before any request writes nothing";
+    EXPECT_EQ(Json::parse(read_file(fixture_ / "tool_cassettes.json"))["interactions"].size(), 1u);
 }
 
 TEST_F(Record, RequestWithoutAnUpstreamRouteIsReported) {
@@ -401,8 +454,7 @@ TEST_F(RecordHttps, UntrustedCertificateIsRefusedNotRecorded) {
     EXPECT_EQ(result.verdict, Verdict::failed);
     ASSERT_EQ(result.trace.size(), 1u);
     EXPECT_EQ(result.trace[0].status, 502) << "the upstream could not be verified";
-    Json cassette = Json::parse(testing_support::read_file(fixture_ / "tool_cassettes.json"));
-    EXPECT_TRUE(cassette["interactions"].empty());
+    EXPECT_FALSE(std::filesystem::exists(fixture_ / "tool_cassettes.json")) << "nothing captured, nothing written";
 }
 
 }  // namespace

@@ -237,13 +237,17 @@ TEST(CassetteFaults, RouteFaultHitsEveryInteractionUnderItsPrefixWithoutItsOwn) 
             {"id": "a", "request": {"method": "GET", "path": "/tools/a"}, "response": {"text": "a"}},
             {"id": "b", "request": {"method": "GET", "path": "/tools/b"}, "response": {"text": "b"},
              "fault": {"kind": "malformed", "times": 1}},
-            {"id": "m", "request": {"method": "GET", "path": "/model"}, "response": {"text": "m"}}]})",
+            {"id": "m", "request": {"method": "GET", "path": "/model"}, "response": {"text": "m"}},
+            {"id": "s", "request": {"method": "GET", "path": "/tools/search/q"}, "response": {"text": "s"}}]})",
         "c.json"));
     Fault outage;
     outage.kind = FaultKind::status;
     outage.status = 503;
     outage.times = 2;
-    CassetteMatcher matcher(cassette, {Route{"/tools", "tools", "", outage}, Route{"/model", "model", "", std::nullopt}});
+    CassetteMatcher matcher(cassette, {Route{"/tools", "tools", "", outage}, Route{"/model", "model", "", std::nullopt},
+                                       Route{"/tools/search", "search", "", std::nullopt}});
+    EXPECT_EQ(matcher.match(IncomingRequest{"GET", "/tools/search/q", {}, {}, ""}).fault, nullptr)
+        << "the longest prefix, /tools/search, has no fault";
     IncomingRequest a{"GET", "/tools/a", {}, {}, ""};
     IncomingRequest b{"GET", "/tools/b", {}, {}, ""};
     auto first = matcher.match(a);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include "../support/test_support.hpp"
 
 namespace agent_replay {
@@ -235,7 +237,8 @@ TEST_F(ContractChecks, TextAndRegexOnArtifacts) {
 
 TEST_F(ContractChecks, EvidenceMustExistInTheWorkspace) {
     write("sources/a.txt", "a");
-    write("report.json", R"({"evidence": ["sources/a.txt", {"path": "sources/./a.txt"}]})");
+    write("sources/b.txt", "b");
+    write("report.json", R"({"evidence": ["sources/a.txt", {"path": "sources/./b.txt"}]})");
     contract_.evidence = EvidenceRule{"report.json", "/evidence", 2, Severity::error};
     EXPECT_TRUE(check_evidence(contract_, run_).empty());
     contract_.evidence->min_count = 3;
@@ -299,6 +302,10 @@ TEST_F(ContractChecks, RequiredToolsTrajectoryAndLoops) {
     EXPECT_TRUE(check_tools(contract_, run_).empty()) << "one repeat is allowed";
     run_.trace.push_back(same);
     EXPECT_EQ(codes(check_tools(contract_, run_)), std::vector<std::string>{"loop_detected"});
+    TraceEvent refused = same;
+    refused.fault = "status";
+    run_.trace = {refused, refused, same, other};
+    EXPECT_TRUE(check_tools(contract_, run_).empty()) << "retries after injected faults are not a loop";
 }
 
 TEST_F(ContractChecks, SideEffectsRunOnceAndMatchARecording) {
@@ -322,14 +329,68 @@ TEST_F(ContractChecks, SideEffectsRunOnceAndMatchARecording) {
     TraceEvent spent = call("publish", false);
     spent.seq = 1;
     spent.miss = {{"closest", "publish-1"}, {"differences", Json::array({{{"field", "repeat"}}})}};
+    spent.side_effect = true;  // the proxy copies the spent recording's flag
     run_.trace = {publish(0), spent};
     EXPECT_EQ(codes(check_side_effects(contract_, run_)), std::vector<std::string>{"duplicate_side_effect"})
         << "the same request again after its recording was spent";
+    TraceEvent read_again = call("search", false);
+    read_again.method = "POST";
+    read_again.miss = spent.miss;
+    read_again.miss["closest"] = "search-1";
+    run_.trace = {call("search"), read_again};
+    EXPECT_TRUE(check_side_effects(contract_, run_).empty()) << "a spent recording that is not a side effect";
 
     run_.trace = {call("drafts", false)};
     EXPECT_EQ(codes(check_side_effects(contract_, run_)), std::vector<std::string>{"side_effect_unconfirmed"});
     contract_.side_effects->tools = std::vector<std::string>{"publish"};
     EXPECT_TRUE(check_side_effects(contract_, run_).empty()) << "out of scope";
+}
+
+TEST_F(ContractChecks, HostileArtifactsAreJudgedNotCrashedOn) {
+    write("deep.json", std::string(300000, '[') + std::string(300000, ']'));
+    ArtifactCheck& deep = artifact("deep.json");
+    deep.json_equals = {{"", Json(1)}};
+    EXPECT_EQ(codes(check_artifacts(contract_, run_)), std::vector<std::string>{"artifact_content_mismatch"})
+        << "nested deeper than we compare: not JSON to us";
+
+    contract_.artifacts.clear();
+    write("list.json", "[1, 2]");
+    ArtifactCheck& list = artifact("list.json");
+    list.json_exists = {"/99999999999999999999999", "/x"};
+    EXPECT_EQ(codes(check_artifacts(contract_, run_)),
+              (std::vector<std::string>{"artifact_content_mismatch", "artifact_content_mismatch"}));
+
+    write("events.jsonl", "{\"type\": 1}\n" + std::string(100000, '{') + "\n{\"type\": \"blocked\", \"reason\": " +
+                              std::string(100000, '[') + std::string(100000, ']') + "}\n");
+    EXPECT_EQ(read_escalation(dir_.path() / "events.jsonl"), std::nullopt) << "nothing readable escalates";
+    ASSERT_EQ(mkfifo((dir_.path() / "fifo.jsonl").c_str(), 0600), 0);
+    EXPECT_EQ(read_escalation(dir_.path() / "fifo.jsonl"), std::nullopt) << "a FIFO is not read (it would block)";
+}
+
+TEST_F(ContractChecks, EvidenceIsNotReadFromFifosOrThroughSymlinksOutOfTheWorkspace) {
+    write("a.md", "a");
+    ASSERT_EQ(mkfifo((dir_.path() / "report.json").c_str(), 0600), 0);
+    run_.after = snapshot_workspace(dir_.path());
+    contract_.evidence = EvidenceRule{"report.json", "/evidence", 1, Severity::error};
+    EXPECT_EQ(codes(check_evidence(contract_, run_)), std::vector<std::string>{"missing_evidence_path"});
+
+    std::filesystem::remove(dir_.path() / "report.json");
+    std::filesystem::create_symlink("/etc/hostname", dir_.path() / "outside.txt");
+    write("report.json", R"({"evidence": ["outside.txt"]})");
+    EXPECT_EQ(codes(check_evidence(contract_, run_)), std::vector<std::string>{"missing_evidence_path"});
+    write("report.json", R"({"evidence": ["a.md", "./a.md", "a.md"]})");
+    contract_.evidence->min_count = 2;
+    EXPECT_EQ(codes(check_evidence(contract_, run_)), std::vector<std::string>{"missing_evidence_path"})
+        << "one file cited three times is one piece of evidence";
+}
+
+TEST_F(ContractChecks, SizeOfASymlinkedArtifactIsTheSizeOfItsTarget) {
+    write("big.json", std::string(5000, ' ') + "{}");
+    std::filesystem::create_symlink("big.json", dir_.path() / "out.json");
+    run_.after = snapshot_workspace(dir_.path());
+    ArtifactCheck& check = artifact("out.json");
+    check.max_bytes = 100;
+    EXPECT_EQ(codes(check_artifacts(contract_, run_)), std::vector<std::string>{"artifact_content_mismatch"});
 }
 
 TEST_F(ContractChecks, BudgetOfToolCallsAndTokens) {

@@ -248,7 +248,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     RunArguments run_args;
-    CLI::App* run = app.add_subcommand("run", "Replay one fixture or a whole suite and write verdict.json + junit.xml");
+    CLI::App* run = app.add_subcommand(
+        "run", "Replay one fixture or a whole suite; writes junit.xml, report.html, summary.json, replay_bundle.json, "
+               "digests/ and per-fixture verdicts");
     auto* fixture = run->add_option("--fixture", run_args.fixture, "One fixture directory (fixtures/<suite>/<id>)");
     auto* fixtures = run->add_option("--fixtures", run_args.fixtures, "A suite directory: replays every fixture in it");
     fixture->excludes(fixtures);
@@ -256,7 +258,7 @@ int main(int argc, char** argv) {
                     "Proxy mode: cassette (default), strict, or live (GET/HEAD and refreshable interactions go to "
                     "the routes' upstreams and refresh tool_cassettes.json)")
         ->check(CLI::IsMember({"cassette", "strict", "live"}));
-    run->add_option("--report-dir", run_args.report_dir, "Where verdicts and junit.xml go (emptied first)")
+    run->add_option("--report-dir", run_args.report_dir, "Where the reports go (emptied first)")
         ->capture_default_str();
     run->add_option("--suite-name", run_args.suite_name, "Suite name in the reports (default: the suite directory name)");
     run->add_option("--set-env", run_args.set_env, "KEY=VALUE added to the agent's environment (repeatable)");

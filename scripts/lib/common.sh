@@ -6,7 +6,7 @@ AGENT_REPLAY_PACKAGES=(
   g++ cmake make pkg-config git python3
   libgtest-dev libgmock-dev nlohmann-json3-dev libcpp-httplib-dev libvalijson-dev
   libcli11-dev libssl-dev openssl libxml2-dev libxml2-utils zlib1g-dev libbrotli-dev
-  libre2-dev libdtl-dev chromium
+  libre2-dev libdtl-dev
 )
 
 die() {

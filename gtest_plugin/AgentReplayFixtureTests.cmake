@@ -1,5 +1,6 @@
 # agent_replay_add_fixture_tests(<suite-name> DIR <fixtures-dir>
-#                                [MODE cassette|strict] [REPORT_DIR <dir>] [RUNNER <target>])
+#                                [MODE cassette|strict] [REPORT_DIR <dir>] [RUNNER <target>]
+#                                [SEED <n>] [SET_ENV KEY=VALUE...])
 #
 # Makes every fixture directory under DIR one CTest test named fixture_<id>,
 # labelled "fixture" and its tier. Discovery runs each time ctest starts
@@ -7,8 +8,16 @@
 # rebuild. Each test replays only its own fixture; a set-up test clears the
 # report directory and a clean-up test merges the verdicts into
 # <REPORT_DIR>/junit.xml (default: <build>/agent-replay-report/<suite-name>).
+# SEED is mixed into every fault seed; SET_ENV adds variables to every agent.
 function(agent_replay_add_fixture_tests suite)
-  cmake_parse_arguments(ARG "" "DIR;MODE;REPORT_DIR;RUNNER" "" ${ARGN})
+  cmake_parse_arguments(ARG "" "DIR;MODE;REPORT_DIR;RUNNER;SEED" "SET_ENV" ${ARGN})
+  set(replay_flags "")
+  if(DEFINED ARG_SEED)
+    string(APPEND replay_flags " --seed [==[${ARG_SEED}]==]")
+  endif()
+  foreach(assignment IN LISTS ARG_SET_ENV)
+    string(APPEND replay_flags " --set-env [==[${assignment}]==]")
+  endforeach()
   if(NOT ARG_DIR)
     message(FATAL_ERROR "agent_replay_add_fixture_tests(${suite}): DIR <fixtures-dir> is required")
   endif()
@@ -34,7 +43,7 @@ if(NOT EXISTS \"\${runner}\")
   return()
 endif()
 execute_process(COMMAND \"\${runner}\" --fixtures [==[${fixtures_dir}]==] --suite-name [==[${suite}]==]
-                        --mode [==[${ARG_MODE}]==] --report-dir [==[${ARG_REPORT_DIR}]==]
+                        --mode [==[${ARG_MODE}]==] --report-dir [==[${ARG_REPORT_DIR}]==]${replay_flags}
                         --emit-ctest [==[${tests_file}]==]
                 RESULT_VARIABLE result ERROR_VARIABLE error)
 if(result EQUAL 0)

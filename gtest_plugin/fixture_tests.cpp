@@ -84,6 +84,9 @@ void write_ctest_script(const FixtureTestOptions& options, const fs::path& runne
     std::string common = bracket(runner.string()) + " --fixtures " + bracket(fs::absolute(options.suite_dir).string()) +
                          " --suite-name " + bracket(suite) + " --report-dir " +
                          bracket(fs::absolute(options.replay.report_dir).string());
+    // What the run adds to every fixture travels with each test.
+    if (options.replay.seed) common += " --seed " + std::to_string(*options.replay.seed);
+    for (const auto& [name, value] : options.replay.extra_env) common += " --set-env " + bracket(name + "=" + value);
     std::string ctest_fixture = "agent_replay_report_" + suite;
     std::string reset = "agent_replay_report_reset_" + suite;
     std::string merge = "agent_replay_report_merge_" + suite;

@@ -47,6 +47,18 @@ TEST_F(Cli, HelpOnEveryCommand) {
     EXPECT_EQ(cli("report merge --help", &output), 0);
 }
 
+TEST_F(Cli, RunnerForwardsSeedAndEnvironmentToEveryCTestCase) {
+    fs::path script = dir_.path() / "tests.cmake";
+    std::string output;
+    ASSERT_EQ(run_shell(in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --seed 9 --set-env 'MODE=exit 3' --emit-ctest " +
+                            in_quotes(script) + " 2>&1",
+                        &output),
+              0)
+        << output;
+    std::string text = read_file(script);
+    EXPECT_NE(text.find("--seed 9 --set-env [==[MODE=exit 3]==]"), std::string::npos) << text;
+}
+
 TEST_F(Cli, UsageErrorsExitWithTwo) {
     EXPECT_EQ(cli(""), 2);
     EXPECT_EQ(cli("run"), 2);

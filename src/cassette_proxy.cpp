@@ -485,8 +485,12 @@ void CassetteProxy::append_trace(TraceEvent event) {
     std::function<void()> violation;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        event.seq = trace_.size();
-        trace_.push_back(std::move(event));
+        event.seq = trace_.size() + dropped_events_;
+        // A long `serve` under load must not grow without bound: past the cap
+        // only unrecorded requests (the findings) are kept, up to a second cap.
+        bool full = trace_.size() >= trace_limit_ && (!unrecorded || trace_.size() >= 2 * trace_limit_);
+        if (full) ++dropped_events_;
+        else trace_.push_back(std::move(event));
         if (unrecorded && mode_ == ProxyMode::strict && !violation_reported_) {
             violation_reported_ = true;
             violation = strict_violation_;

@@ -49,7 +49,8 @@ Json ServeSession::finish() {
     auto network = check_network(fixture_.expected, run);
     Json findings = {{"trace", run.trace},
                      {"unrecorded", network.empty() ? Json::array() : network[0].detail["requests"]},
-                     {"unused_interactions", proxy_->unused_interactions()}};
+                     {"unused_interactions", proxy_->unused_interactions()},
+                     {"requests_not_kept", proxy_->dropped_events()}};
     if (mode_ == ProxyMode::record || mode_ == ProxyMode::live) {
         std::string written = save_captured_cassette(*proxy_, fixture_.dir);
         if (!written.empty()) findings["cassette_written"] = written;

@@ -69,7 +69,14 @@ public:
     // How many whole exchanges record or live mode captured (recorded or refreshed).
     std::size_t captured_exchanges() const;
 
+    // Every request seen, in order; past the trace limit only unrecorded ones
+    // are kept, up to twice the limit (dropped_events() counts the rest).
     std::vector<TraceEvent> trace() const;
+    std::size_t dropped_events() const {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return dropped_events_;
+    }
+    void set_trace_limit(std::size_t events) { trace_limit_ = events; }
     std::vector<std::string> unused_interactions() const { return matcher_.unused_interactions(); }
 
 private:
@@ -94,6 +101,8 @@ private:
     std::chrono::steady_clock::time_point started_;
     mutable std::mutex mutex_;
     std::vector<TraceEvent> trace_;
+    std::size_t dropped_events_ = 0;
+    std::size_t trace_limit_ = 100000;
     std::function<void()> strict_violation_;
     bool violation_reported_ = false;
     std::vector<std::string> redact_json_paths_;

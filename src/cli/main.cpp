@@ -221,7 +221,10 @@ int serve_command(const ServeArguments& args) {
     std::fflush(stdout);
     while (!g_interrupted) usleep(50 * 1000);
     Json findings = session.finish();
-    std::printf("\n%zu request(s):\n", findings["trace"].size());
+    std::printf("\n%zu request(s)%s:\n", findings["trace"].size(),
+                findings["requests_not_kept"] > 0
+                    ? (" (and " + findings["requests_not_kept"].dump() + " recorded ones past the trace limit)").c_str()
+                    : "");
     for (const auto& event : findings["trace"]) {
         std::printf("  %s %s -> %d %s%s\n", event["method"].get<std::string>().c_str(),
                     event["path"].get<std::string>().c_str(), event["status"].get<int>(),

@@ -290,6 +290,25 @@ TEST_F(ProxyRobustness, DeeplyNestedJsonBodyIsServedNotACrash) {
     EXPECT_EQ(miss->status, kUnrecordedStatus);
 }
 
+TEST(ProxyTrace, PastItsLimitTheTraceKeepsOnlyUnrecordedRequests) {
+    Cassette cassette = parse_cassette(JsonDocument::parse(
+        R"({"schema_version": 1, "interactions": [{"id": "g", "request": {"method": "GET", "path": "/g"},
+            "response": {"text": "ok"}, "repeat": "any"}]})",
+        "c.json"));
+    CassetteProxy proxy(cassette, {}, ProxyMode::cassette);
+    proxy.set_trace_limit(5);
+    proxy.start();
+    httplib::Client client(proxy.url());
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(client.Get("/g"));
+    ASSERT_TRUE(client.Get("/missing"));
+    proxy.stop();
+    auto trace = proxy.trace();
+    ASSERT_EQ(trace.size(), 6u);
+    EXPECT_FALSE(trace.back().interaction_id.has_value()) << "the finding is kept";
+    EXPECT_EQ(trace.back().seq, 8u) << "sequence numbers still count every request";
+    EXPECT_EQ(proxy.dropped_events(), 3u);
+}
+
 TEST_F(ProxyRobustness, SixtyFourConcurrentKeepAliveConnections) {
     std::atomic<int> failures{0};
     std::vector<std::thread> clients;

@@ -221,7 +221,8 @@ std::string CassetteProxy::tool_for(const std::string& path, const Interaction* 
 }
 
 std::optional<std::string> CassetteProxy::record(const httplib::Request& req, httplib::Response& res,
-                                                 const Interaction* refreshes) {
+                                                 const Interaction* refreshes,
+                                                 std::shared_ptr<std::atomic<std::int64_t>> tokens) {
     const Route* route = route_for(req.path);
     if (!route || route->upstream.empty()) {
         res.status = 502;
@@ -256,7 +257,8 @@ std::optional<std::string> CassetteProxy::record(const httplib::Request& req, ht
     }
     std::optional<Interaction> identity;  // live mode: the recording keeps its identity, only the exchange is new
     if (refreshes) identity = *refreshes;
-    auto store = [this, id, slot, identity](Interaction fresh) {
+    auto store = [this, id, slot, identity, tokens](Interaction fresh) {
+        if (tokens) *tokens = usage_tokens(fresh.response);
         std::lock_guard<std::mutex> lock(mutex_);
         fresh.id = id;
         if (identity) {
@@ -331,9 +333,12 @@ void CassetteProxy::start(int port) {
 
         MatchResult result;
         std::optional<std::string> recorded_id;
+        // Usage of an answer fetched upstream (record, live); streams report it after this handler.
+        std::shared_ptr<std::atomic<std::int64_t>> fresh_tokens;
+        if (mode_ == ProxyMode::record || mode_ == ProxyMode::live) fresh_tokens = std::make_shared<std::atomic<std::int64_t>>(0);
         bool safe = req.method == "GET" || req.method == "HEAD";
         if (mode_ == ProxyMode::record) {
-            recorded_id = record(req, res, nullptr);
+            recorded_id = record(req, res, nullptr, fresh_tokens);
             if (!recorded_id) result.miss = {{"closest", nullptr}, {"differences", Json::array()}};
         } else {
             result = matcher_.match(request);
@@ -341,7 +346,7 @@ void CassetteProxy::start(int port) {
                            (safe || (result.interaction && result.interaction->refreshable));
             if (refresh) {
                 // Live: ask the upstream and refresh the recording; replay it if the upstream is down.
-                recorded_id = record(req, res, result.interaction);
+                recorded_id = record(req, res, result.interaction, fresh_tokens);
                 if (!recorded_id && result.interaction) serve_recorded(result.interaction->response, res);
                 if (recorded_id) result.miss = nullptr;
                 result.fault = nullptr;
@@ -387,6 +392,7 @@ void CassetteProxy::start(int port) {
                 }
             }
         }
+        if (recorded_id && fresh_tokens) event.tokens = *fresh_tokens;
         event.call_key = sha256_hex(matcher_.canonical_call(request));
         event.idempotency_key = req.get_header_value("Idempotency-Key");
         if (recorded_id) event.interaction_id = recorded_id;

@@ -86,7 +86,10 @@ private:
     void append_trace(TraceEvent event);
     // Record mode; returns the id of the new interaction, or nullopt if the upstream was not reached.
     // With `refreshes` (live mode) the new exchange replaces that interaction.
-    std::optional<std::string> record(const httplib::Request& req, httplib::Response& res, const Interaction* refreshes);
+    // `tokens` receives the fresh answer's usage once it is complete (at once
+    // for a plain answer, later for a stream).
+    std::optional<std::string> record(const httplib::Request& req, httplib::Response& res, const Interaction* refreshes,
+                                      std::shared_ptr<std::atomic<std::int64_t>> tokens = nullptr);
 
     const Cassette& cassette_;
     std::vector<Route> routes_;

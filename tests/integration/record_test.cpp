@@ -310,6 +310,23 @@ json.dump({"items": items, "saved": saved}, open(os.path.join(os.environ["AGENT_
     EXPECT_EQ(cassette["interactions"][1]["response"]["json"]["saved"], "recorded");
 }
 
+TEST_F(Record, TokensOfAnswersFetchedUpstreamCountTowardTheBudget) {
+    upstream_.Get("/api/chat", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"choices": [], "usage": {"prompt_tokens": 700, "completion_tokens": 600}})", "application/json");
+    });
+    write_file(fixture_ / "agent.py", R"PY(
+import os, urllib.request
+urllib.request.urlopen(os.environ["SEARCH_URL"] + "/chat", timeout=10).read()
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1, "budget": {"max_tokens": 1000}})");
+    FixtureResult recorded = run(ProxyMode::record);
+    ASSERT_EQ(recorded.trace.size(), 1u);
+    EXPECT_EQ(recorded.trace[0].tokens, 1300);
+    std::set<std::string> codes;
+    for (const auto& reason : recorded.reasons) codes.insert(reason.code);
+    EXPECT_EQ(codes, std::set<std::string>{"budget_exceeded"});
+}
+
 TEST_F(Record, UpstreamThatBreaksOffIsNotRecordedAndTheCassetteIsKept) {
     write_file(fixture_ / "agent.py", R"PY(
 import os, urllib.request, urllib.error

@@ -16,6 +16,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Larger answers are passed on but not recorded: a cassette is no place for
+// them, and a stream that never ends must not grow without bound.
+constexpr std::size_t kMaxRecordedBytes = 32u << 20;
+// A stream waits for the agent to read once this much is unsent (backpressure).
+constexpr std::size_t kMaxUnsentBytes = 8u << 20;
+
 // Per-hop headers, and the pseudo headers cpp-httplib adds to requests.
 bool is_hop_header(const std::string& name) {
     static constexpr std::array<std::string_view, 12> kHop{
@@ -50,6 +56,10 @@ struct Exchange {
     std::string body;                // everything received, decoded
     SseStreamParser events;
     bool is_sse = false;
+    bool streamed = false;     // passed to the agent as it arrives (SSE or chunked)
+    bool too_large = false;    // over kMaxRecordedBytes: passed on, not recorded
+    std::size_t received = 0;  // bytes of the answer so far
+    std::size_t unsent_bytes = 0;
 
     std::unique_ptr<httplib::Client> client;
     std::thread worker;
@@ -111,16 +121,28 @@ void start_worker(const std::shared_ptr<Exchange>& exchange, httplib::Request up
         exchange->status = answer.status;
         exchange->headers = answer.headers;
         exchange->is_sse = answer.get_header_value("content-type").rfind("text/event-stream", 0) == 0;
+        exchange->streamed = exchange->is_sse ||
+                             ascii_lower(answer.get_header_value("transfer-encoding")).find("chunked") != std::string::npos;
         exchange->headers_ready = true;
         exchange->changed.notify_all();
         return true;
     };
     upstream.content_receiver = [exchange](const char* data, size_t size, uint64_t, uint64_t) {
-        std::lock_guard<std::mutex> lock(exchange->mutex);
-        if (exchange->abandoned) return false;
-        exchange->body.append(data, size);
-        exchange->unsent.emplace_back(data, size);
-        if (exchange->is_sse) exchange->events.feed(std::string_view(data, size));
+        std::unique_lock<std::mutex> lock(exchange->mutex);
+        while (exchange->streamed && exchange->unsent_bytes > kMaxUnsentBytes && !exchange->abandoned &&
+               !(exchange->stopping && *exchange->stopping)) {
+            exchange->changed.wait_for(lock, std::chrono::milliseconds(100));
+        }
+        if (exchange->abandoned || (exchange->stopping && *exchange->stopping)) return false;
+        exchange->received += size;
+        exchange->too_large = exchange->too_large || exchange->received > kMaxRecordedBytes;
+        if (exchange->streamed) {
+            exchange->unsent.emplace_back(data, size);
+            exchange->unsent_bytes += size;
+        }
+        // A plain answer is needed whole to pass it on; a stream only for the recording.
+        if (!exchange->streamed || (!exchange->is_sse && !exchange->too_large)) exchange->body.append(data, size);
+        if (exchange->is_sse && !exchange->too_large) exchange->events.feed(std::string_view(data, size));
         exchange->changed.notify_all();
         return true;
     };
@@ -152,6 +174,8 @@ void stream_to_agent(const std::shared_ptr<Exchange>& exchange, const std::strin
                 exchange->changed.wait_for(lock, std::chrono::milliseconds(100),
                                            [&] { return !exchange->unsent.empty() || exchange->finished; });
                 batch.swap(exchange->unsent);
+                exchange->unsent_bytes = 0;
+                exchange->changed.notify_all();  // the upstream side may be waiting for room
                 finished = exchange->finished;
                 failed = exchange->failed;
             }
@@ -166,7 +190,7 @@ void stream_to_agent(const std::shared_ptr<Exchange>& exchange, const std::strin
             abandon(*exchange);
             // Only a whole exchange is a recording: a stream cut short by the
             // upstream, the agent or the proxy stopping would replay as complete.
-            if (!exchange->abandoned && !exchange->failed) exchange->record();
+            if (!exchange->abandoned && !exchange->failed && !exchange->too_large) exchange->record();
         });
 }
 
@@ -220,22 +244,19 @@ UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& 
     }
     res.status = exchange->status;
     std::string content_type = "application/octet-stream";
-    bool chunked = false;
     for (const auto& [name, value] : exchange->headers) {
         std::string key = ascii_lower(name);
         if (key == "content-type") content_type = value;
-        if (key == "transfer-encoding" && ascii_lower(value).find("chunked") != std::string::npos) chunked = true;
         if (is_hop_header(key) || key == "content-encoding" || key == "content-type") continue;
         res.set_header(name, value);
     }
-    if (exchange->is_sse || chunked) {
+    if (exchange->streamed) {
         lock.unlock();
         stream_to_agent(exchange, content_type, res);
         return {true, ""};
     }
     bool complete = wait_unless_stopping(*exchange, lock, [&] { return exchange->finished; });
     std::string body = std::move(exchange->body);
-    exchange->unsent.clear();
     bool failed = exchange->failed;
     std::string error = exchange->error;
     lock.unlock();
@@ -244,9 +265,11 @@ UpstreamForward forward_to_upstream(const Route& route, const httplib::Request& 
         res.headers.clear();
         return {false, "upstream " + origin + " broke off its answer: " + (complete ? error : "the proxy is stopping")};
     }
-    exchange->body = std::move(body);
-    res.set_content(exchange->body, content_type);
-    exchange->record();
+    res.set_content(body, content_type);
+    if (!exchange->too_large) {
+        exchange->body = std::move(body);
+        exchange->record();
+    }
     return {true, ""};
 }
 

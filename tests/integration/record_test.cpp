@@ -346,6 +346,22 @@ except urllib.error.HTTPError as error:
     EXPECT_TRUE(recorded.cassette_written.empty());
 }
 
+TEST_F(Record, AnswerTooLargeForACassetteIsPassedOnButNotRecorded) {
+    upstream_.Get("/api/huge", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(std::string(40u << 20, 'x'), "application/octet-stream");
+    });
+    write_file(fixture_ / "agent.py", R"PY(
+import os, sys, urllib.request
+body = urllib.request.urlopen(os.environ["SEARCH_URL"] + "/huge", timeout=30).read()
+sys.exit(0 if len(body) == 40 << 20 else 1)
+)PY");
+    write_file(fixture_ / "expected.json", R"({"schema_version": 1})");
+    FixtureResult recorded = run(ProxyMode::record);
+    EXPECT_EQ(recorded.exit_code, 0) << "the agent got all 40 MiB";
+    EXPECT_TRUE(recorded.cassette_written.empty());
+    EXPECT_FALSE(fs::exists(fixture_ / "tool_cassettes.json"));
+}
+
 TEST_F(Record, HangingUpstreamDoesNotOutliveTheAgentsTimeout) {
     write_file(fixture_ / "agent.py", R"PY(
 import os, urllib.request

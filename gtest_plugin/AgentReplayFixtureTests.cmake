@@ -1,6 +1,6 @@
 # agent_replay_add_fixture_tests(<suite-name> DIR <fixtures-dir>
 #                                [MODE cassette|strict] [REPORT_DIR <dir>] [RUNNER <target>]
-#                                [SEED <n>] [SET_ENV KEY=VALUE...])
+#                                [SEED <n>] [SET_ENV KEY=VALUE...] [DIFF_FROM <summary.json>])
 #
 # Makes every fixture directory under DIR one CTest test named fixture_<id>,
 # labelled "fixture" and its tier. Discovery runs each time ctest starts
@@ -9,11 +9,17 @@
 # report directory and a clean-up test merges the verdicts into
 # <REPORT_DIR>/junit.xml (default: <build>/agent-replay-report/<suite-name>).
 # SEED is mixed into every fault seed; SET_ENV adds variables to every agent.
+# DIFF_FROM triages the merged report against a baseline summary.json: the
+# clean-up test then writes triage_diff.json and fails only on a regression.
 function(agent_replay_add_fixture_tests suite)
-  cmake_parse_arguments(ARG "" "DIR;MODE;REPORT_DIR;RUNNER;SEED" "SET_ENV" ${ARGN})
+  cmake_parse_arguments(ARG "" "DIR;MODE;REPORT_DIR;RUNNER;SEED;DIFF_FROM" "SET_ENV" ${ARGN})
   set(replay_flags "")
   if(DEFINED ARG_SEED)
     string(APPEND replay_flags " --seed [==[${ARG_SEED}]==]")
+  endif()
+  if(DEFINED ARG_DIFF_FROM)
+    get_filename_component(baseline "${ARG_DIFF_FROM}" ABSOLUTE)
+    string(APPEND replay_flags " --diff-from [==[${baseline}]==]")
   endif()
   foreach(assignment IN LISTS ARG_SET_ENV)
     string(APPEND replay_flags " --set-env [==[${assignment}]==]")

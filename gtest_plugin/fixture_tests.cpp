@@ -2,6 +2,7 @@
 
 #include <agent_replay/report.hpp>
 #include <agent_replay/suite.hpp>
+#include <agent_replay/suite_reports.hpp>
 
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
@@ -95,7 +96,9 @@ void write_ctest_script(const FixtureTestOptions& options, const fs::path& runne
     script += "add_test(" + bracket(reset) + " " + common + " --reset-only)\n";
     script += "set_tests_properties(" + bracket(reset) + " PROPERTIES FIXTURES_SETUP " + bracket(ctest_fixture) +
               " LABELS agent_replay_report)\n";
-    script += "add_test(" + bracket(merge) + " " + common + " --merge-only)\n";
+    // The clean-up test merges; with a baseline it also triages, and fails only on a regression.
+    script += "add_test(" + bracket(merge) + " " + common + " --merge-only" +
+              (options.diff_from.empty() ? "" : " --diff-from " + bracket(fs::absolute(options.diff_from).string())) + ")\n";
     script += "set_tests_properties(" + bracket(merge) + " PROPERTIES FIXTURES_CLEANUP " + bracket(ctest_fixture) +
               " LABELS agent_replay_report)\n";
     for (const auto& dir : list_fixture_dirs(options.suite_dir)) {
@@ -129,6 +132,9 @@ int fixture_test_main(int argc, char** argv) {
     app.add_option("--report-dir", report_dir, "Where verdicts and junit.xml go")->capture_default_str();
     app.add_option("--set-env", set_env, "KEY=VALUE added to every agent's environment (repeatable)");
     app.add_option("--seed", options.replay.seed, "Mixed into every fault seed (as agent-replay run --seed)");
+    std::string& diff_from = options.diff_from;
+    app.add_option("--diff-from", diff_from,
+                   "A baseline summary.json: the merge also writes triage_diff.json and fails (exit 1) only on a regression");
     app.add_flag("--no-merge", no_merge, "Do not reset the report before or write junit.xml after (CTest runs each fixture alone)");
     app.add_flag("--merge-only", merge_only, "Only build junit.xml from the verdicts in --report-dir");
     app.add_flag("--reset-only", reset_only, "Only remove earlier verdicts from --report-dir");
@@ -164,10 +170,19 @@ int fixture_test_main(int argc, char** argv) {
             reset_report(options.replay.report_dir);
             return 0;
         }
+        // With a baseline, the merged report is triaged and only a regression fails.
+        auto triage_status = [&]() -> int {
+            std::vector<FixtureResult> results = read_fixture_results(options.replay.report_dir);
+            auto triage = write_triage(diff_from, results, environment_of(results, suite, options.replay.report_dir),
+                                       options.replay.report_dir);
+            if (!triage) return 2;
+            return (*triage)["status"] == "regression" ? 1 : 0;
+        };
+        if (!diff_from.empty() && emit.empty() && !read_baseline(diff_from)) return 2;  // before anything runs
         if (merge_only) {
             fs::path junit = merge_report(options.replay.report_dir, suite);
-            std::cout << "agent-replay: report " << fs::absolute(junit).string() << "\n";
-            return 0;
+            std::cout << "agent-replay: report " << fs::absolute(junit).string() << std::endl;
+            return diff_from.empty() ? 0 : triage_status();
         }
         if (!emit.empty()) {
             write_ctest_script(options, fs::absolute(argv[0]), emit);
@@ -180,7 +195,8 @@ int fixture_test_main(int argc, char** argv) {
         int status = RUN_ALL_TESTS();
         if (!no_merge && !testing::GTEST_FLAG(list_tests)) {
             fs::path junit = merge_report(options.replay.report_dir, suite);
-            std::cout << "agent-replay: report " << fs::absolute(junit).string() << "\n";
+            std::cout << "agent-replay: report " << fs::absolute(junit).string() << std::endl;
+            if (!diff_from.empty()) return triage_status();
         }
         return status;
     } catch (const std::exception& error) {

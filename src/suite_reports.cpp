@@ -6,6 +6,7 @@
 #include <agent_replay/suite_reports.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -300,6 +301,37 @@ fs::path write_suite_reports(const fs::path& report_dir, const std::vector<Fixtu
     }
     write_file_atomically(report_dir / "report.html", report_html(environment.suite, results));
     return junit;
+}
+
+std::optional<Json> read_baseline(const fs::path& baseline) {
+    std::ifstream in(baseline);
+    Json summary = parse_untrusted_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    auto problem = in.is_open() ? baseline_summary_problem(summary) : std::optional<std::string>("cannot be read");
+    if (problem) {
+        std::fprintf(stderr, "agent-replay: --diff-from %s is not a usable summary.json: %s\n", baseline.string().c_str(),
+                     problem->c_str());
+        return std::nullopt;
+    }
+    return summary;
+}
+
+std::optional<Json> write_triage(const fs::path& baseline, const std::vector<FixtureResult>& results,
+                                 const ReportEnvironment& environment, const fs::path& report_dir) {
+    auto summary = read_baseline(baseline);
+    if (!summary) return std::nullopt;
+    if (summary->value("suite", environment.suite) != environment.suite) {
+        std::fprintf(stderr, "warning: the baseline is suite '%s', this run is '%s'\n",
+                     summary->value("suite", "").c_str(), environment.suite.c_str());
+    }
+    Json triage = triage_diff_json(*summary, results, environment);
+    write_file_atomically(report_dir / "triage_diff.json", pretty(triage));
+    std::printf("triage against %s: %s (%zu regression(s), %zu known failure(s)); %s\n", baseline.string().c_str(),
+                triage["status"].get<std::string>().c_str(), triage["regression_count"].get<std::size_t>(),
+                triage["known_failure_count"].get<std::size_t>(),
+                fs::absolute(report_dir / "triage_diff.json").string().c_str());
+    for (const auto& command : triage["reproduce"]) std::printf("    reproduce: %s\n", command.get<std::string>().c_str());
+    std::fflush(stdout);
+    return triage;
 }
 
 std::vector<std::string> failed_fixture_ids(const fs::path& summary_file) {

@@ -52,6 +52,15 @@ Json triage_diff_json(const Json& baseline_summary, const std::vector<FixtureRes
 std::filesystem::path write_suite_reports(const std::filesystem::path& report_dir, const std::vector<FixtureResult>& results,
                                           const ReportEnvironment& environment);
 
+// A baseline summary.json, checked before anything runs; nullopt (after a
+// message on stderr naming the problem) when it cannot serve as one.
+std::optional<Json> read_baseline(const std::filesystem::path& baseline);
+
+// Writes <report_dir>/triage_diff.json against `baseline`, prints its verdict
+// and the commands to reproduce regressions; nullopt when the baseline is unusable.
+std::optional<Json> write_triage(const std::filesystem::path& baseline, const std::vector<FixtureResult>& results,
+                                 const ReportEnvironment& environment, const std::filesystem::path& report_dir);
+
 // Fixture ids that failed in a summary.json (for --rerun-from); throws
 // std::runtime_error naming the file when it is not a summary.
 std::vector<std::string> failed_fixture_ids(const std::filesystem::path& summary_file);

@@ -57,40 +57,6 @@ struct RunArguments {
     std::optional<std::uint64_t> seed;
 };
 
-// A baseline summary.json, checked before anything runs; nullopt (after an
-// error message naming the problem) when it cannot serve as one.
-std::optional<Json> read_baseline(const fs::path& baseline) {
-    std::ifstream in(baseline);
-    Json summary = parse_untrusted_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-    auto problem = in.is_open() ? baseline_summary_problem(summary) : std::optional<std::string>("cannot be read");
-    if (problem) {
-        std::fprintf(stderr, "agent-replay: --diff-from %s is not a usable summary.json: %s\n", baseline.string().c_str(),
-                     problem->c_str());
-        return std::nullopt;
-    }
-    return summary;
-}
-
-// Writes triage_diff.json against `baseline` and prints its verdict; nullopt
-// (after an error message) when the baseline cannot be read.
-std::optional<Json> write_triage(const fs::path& baseline, const std::vector<FixtureResult>& results,
-                                 const ReportEnvironment& environment, const fs::path& report_dir) {
-    auto summary = read_baseline(baseline);
-    if (!summary) return std::nullopt;
-    if (summary->value("suite", environment.suite) != environment.suite) {
-        std::fprintf(stderr, "warning: the baseline is suite '%s', this run is '%s'\n",
-                     summary->value("suite", "").c_str(), environment.suite.c_str());
-    }
-    Json triage = triage_diff_json(*summary, results, environment);
-    write_file_atomically(report_dir / "triage_diff.json", triage.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    std::printf("triage against %s: %s (%zu regression(s), %zu known failure(s)); %s\n", baseline.string().c_str(),
-                triage["status"].get<std::string>().c_str(), triage["regression_count"].get<std::size_t>(),
-                triage["known_failure_count"].get<std::size_t>(),
-                fs::absolute(report_dir / "triage_diff.json").string().c_str());
-    for (const auto& command : triage["reproduce"]) std::printf("    reproduce: %s\n", command.get<std::string>().c_str());
-    return triage;
-}
-
 void print_result(const FixtureResult& result, std::size_t index, std::size_t total) {
     std::printf("[%zu/%zu] %-12s fixture_%s (%.2fs)%s%s\n", index, total, std::string(to_string(result.verdict)).c_str(),
                 result.fixture_id.c_str(), result.duration_seconds, result.reasons.empty() ? "" : " ",

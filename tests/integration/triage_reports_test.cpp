@@ -117,6 +117,24 @@ TEST_F(TriageReports, BaselineDiffTellsARegressionFromKnownFailures) {
     EXPECT_EQ(fixed["fixed"], Json::array({"charlie"}));
 }
 
+TEST_F(TriageReports, FixtureRunnerTriagesItsMergedReportToo) {
+    ASSERT_EQ(run("base"), 1);
+    std::string runner = in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --diff-from " +
+                         in_quotes(dir_.path() / "base/summary.json") + " --report-dir ";
+    std::string output;
+    EXPECT_EQ(run_shell(runner + in_quotes(dir_.path() / "gt-same") + " 2>&1", &output), 0)
+        << "a known failure alone does not fail the triaged run\n" << output;
+    EXPECT_EQ(json("gt-same/triage_diff.json")["status"], "known_failures_only");
+    set_mode("golf", "exit3");
+    EXPECT_EQ(run_shell(runner + in_quotes(dir_.path() / "gt-worse") + " 2>&1", &output), 1) << output;
+    EXPECT_EQ(json("gt-worse/triage_diff.json")["regression_count"], 1);
+    EXPECT_EQ(run_shell(in_quotes(kRunner) + " --fixtures " + in_quotes(suite_) + " --diff-from " +
+                            in_quotes(dir_.path() / "base/junit.xml") + " 2>&1",
+                        &output),
+              2)
+        << "a baseline that is not a summary is refused before anything runs";
+}
+
 TEST_F(TriageReports, RerunFromReplaysOnlyWhatFailed) {
     ASSERT_EQ(run("base"), 1);
     std::string output;

@@ -13,6 +13,7 @@ struct FixtureTestOptions {
     std::filesystem::path suite_dir;
     std::string suite_name;  // GoogleTest suite name; "" = the suite directory name
     ReplayOptions replay;
+    std::string diff_from;  // baseline summary.json the merge triages against; "" = none
 };
 
 // Registers a test per fixture directory of `options.suite_dir` (listing the

@@ -64,15 +64,15 @@ std::string CassetteMatcher::key_of(const std::string& method, const std::string
                                     const std::vector<std::pair<std::string, std::string>>& query,
                                     const std::optional<std::string>& body) const {
     const MatchRules& rules = cassette_.match;
-    std::string key;
-    key += rules.method ? method : "";
-    key += '\n';
-    key += rules.path ? path : "";
-    key += '\n';
-    key += rules.query ? canonical_query(query) : "";
-    key += '\n';
-    key += rules.body ? canonical_body(body) : "";
-    return key;
+    return masked_key(method, path, rules.query ? canonical_query(query) : "", rules.body ? canonical_body(body) : "");
+}
+
+// The fields `match.on` leaves out are blanked, so they cannot tell requests apart.
+std::string CassetteMatcher::masked_key(const std::string& method, const std::string& path, const std::string& query,
+                                        const std::string& body) const {
+    const MatchRules& rules = cassette_.match;
+    return (rules.method ? method : "") + "\n" + (rules.path ? path : "") + "\n" + (rules.query ? query : "") + "\n" +
+           (rules.body ? body : "");
 }
 
 std::string CassetteMatcher::canonical_call(const IncomingRequest& request) const {
@@ -81,7 +81,15 @@ std::string CassetteMatcher::canonical_call(const IncomingRequest& request) cons
 }
 
 MatchResult CassetteMatcher::match(const IncomingRequest& request) {
-    std::string key = key_of(request.method, request.path, request.query, request.body);
+    // The body is parsed once per request, for the key and for the canonical call alike.
+    std::string query = canonical_query(request.query);
+    std::string body = canonical_body(request.body);
+    MatchResult result = find_match(request, masked_key(request.method, request.path, query, body));
+    result.canonical_call = request.method + "\n" + request.path + "\n" + query + "\n" + body;
+    return result;
+}
+
+MatchResult CassetteMatcher::find_match(const IncomingRequest& request, const std::string& key) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = index_.find(key);
     std::optional<std::size_t> out_of_order;

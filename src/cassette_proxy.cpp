@@ -393,7 +393,8 @@ void CassetteProxy::start(int port) {
             }
         }
         if (recorded_id && fresh_tokens) event.tokens = *fresh_tokens;
-        event.call_key = sha256_hex(matcher_.canonical_call(request));
+        // Record mode matches nothing: its call is put in canonical form here.
+        event.call_key = sha256_hex(!result.canonical_call.empty() ? result.canonical_call : matcher_.canonical_call(request));
         event.idempotency_key = req.get_header_value("Idempotency-Key");
         if (recorded_id) event.interaction_id = recorded_id;
         event.status = res.status;

@@ -209,13 +209,14 @@ std::vector<std::string> files_matching(const std::string& pattern, const Worksp
 std::vector<Reason> check_exit(const Contract& contract, const RunObservation& run) {
     if (run.process.signal != 0) {
         return {make_reason("crashed", "exit", "the agent was killed by signal " + std::to_string(run.process.signal), {},
-                            Json{{"signal", run.process.signal}})};
+                            Json{{"signal", run.process.signal}}, contract.exit_severity)};
     }
     if (run.process.exit_code != contract.exit_code) {
         return {make_reason("nonzero_exit", "exit",
                             "the agent exited with code " + std::to_string(run.process.exit_code) + ", expected " +
                                 std::to_string(contract.exit_code),
-                            {}, Json{{"exit_code", run.process.exit_code}, {"expected", contract.exit_code}})};
+                            {}, Json{{"exit_code", run.process.exit_code}, {"expected", contract.exit_code}},
+                            contract.exit_severity)};
     }
     return {};
 }
@@ -546,10 +547,7 @@ std::vector<Reason> evaluate_contract(const Contract& contract, const RunObserva
     auto add = [&](std::vector<Reason> more) { reasons.insert(reasons.end(), more.begin(), more.end()); };
     bool finished = !run.process.timed_out && !run.process.aborted;
     bool produced = finished && !run.escalation;
-    if (finished) {
-        add(check_exit(contract, run));
-        for (auto& reason : reasons) reason.severity = contract.exit_severity;
-    }
+    if (finished) add(check_exit(contract, run));
     if (produced) add(check_artifacts(contract, run));
     if (produced) add(check_evidence(contract, run));
     if (finished) add(check_mutations(contract, run));

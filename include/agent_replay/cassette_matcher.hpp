@@ -25,7 +25,11 @@ struct MatchResult {
     const Interaction* interaction = nullptr;  // nullptr on a miss
     const Fault* fault = nullptr;              // set when this match gets the interaction's fault
     // On a miss: {"closest": id|null, "differences": [{"field", "recorded", "received"}...]}
-    Json miss;
+    Json miss = nullptr;
+    // The whole request in canonical form (method, path, sorted query,
+    // canonical JSON body minus ignore_json_paths), whatever `match.on` says:
+    // two calls with the same text are the same call (loop detection).
+    std::string canonical_call{};
 };
 
 class CassetteMatcher {
@@ -50,9 +54,7 @@ public:
         return key_of(request.method, request.path, request.query, request.body);
     }
 
-    // The whole request in canonical form (method, path, sorted query,
-    // canonical JSON body minus ignore_json_paths), whatever `match.on` says:
-    // two calls with the same text are the same call (loop detection).
+    // MatchResult::canonical_call for a request that is not matched (record mode).
     std::string canonical_call(const IncomingRequest& request) const;
 
     // Ids of interactions that were never matched, in cassette order.
@@ -63,6 +65,9 @@ private:
                        const std::vector<std::pair<std::string, std::string>>& query,
                        const std::optional<std::string>& body) const;
     std::string canonical_body(const std::optional<std::string>& body) const;
+    std::string masked_key(const std::string& method, const std::string& path, const std::string& query,
+                           const std::string& body) const;
+    MatchResult find_match(const IncomingRequest& request, const std::string& key);
     Json explain_miss(const IncomingRequest& request) const;
     // order "strict": the interaction in play (it may repeat) and the one after it.
     bool in_order(std::size_t index) const;

@@ -13,10 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing_support;
 
-const std::string kCli = AGENT_REPLAY_CLI;
-const std::string kRunner = AGENT_REPLAY_FIXTURE_RUNNER;
 
-std::string in_quotes(const fs::path& path) { return "'" + path.string() + "'"; }
 
 class Cli : public ::testing::Test {
 protected:

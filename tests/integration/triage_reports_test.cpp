@@ -14,11 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing_support;
 
-const std::string kCli = AGENT_REPLAY_CLI;
-const std::string kRunner = AGENT_REPLAY_FIXTURE_RUNNER;
 const std::vector<std::string> kIds = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"};
 
-std::string in_quotes(const fs::path& path) { return "'" + path.string() + "'"; }
 
 // Seven copies of the tiny echo fixture; `charlie` exits 3 (the known failure).
 class TriageReports : public ::testing::Test {

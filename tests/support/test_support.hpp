@@ -34,6 +34,11 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
 // Runs a shell command, returning its exit status and capturing stdout.
 int run_shell(const std::string& command, std::string* output = nullptr);
 
+// The built binaries under test, and a path quoted for run_shell.
+inline const std::string kCli = AGENT_REPLAY_CLI;
+inline const std::string kRunner = AGENT_REPLAY_FIXTURE_RUNNER;
+inline std::string in_quotes(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
 // Whether any live process has `needle` in its command line.
 bool process_with_cmdline_exists(const std::string& needle);
 
